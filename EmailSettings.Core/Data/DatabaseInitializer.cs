@@ -1,0 +1,27 @@
+using EmailSettings.Core.Tenancy;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace EmailSettings.Core.Data;
+
+public static class DatabaseInitializer
+{
+    /// <summary>Applies pending migrations and makes sure the demo tenant exists. Safe to run on every start.</summary>
+    public static async Task InitializeEmailSettingsDatabaseAsync(this IServiceProvider services, bool seedDemoTenant, CancellationToken ct = default)
+    {
+        var factory = services.GetRequiredService<IDbContextFactory<EmailSettingsDbContext>>();
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DatabaseInitializer));
+        await using var db = await factory.CreateDbContextAsync(ct);
+        await db.Database.MigrateAsync(ct);
+        // WAL lets the page read while a sync writes; the setting is stored in the database file.
+        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
+
+        if (seedDemoTenant && !await db.Tenants.AnyAsync(t => t.Id == DemoTenant.Id, ct))
+        {
+            db.Tenants.Add(new Tenant { Id = DemoTenant.Id, Name = DemoTenant.Name, CreatedAt = DateTime.UtcNow });
+            await db.SaveChangesAsync(ct);
+            logger.LogInformation("Seeded the demo tenant {TenantId}", DemoTenant.Id);
+        }
+    }
+}

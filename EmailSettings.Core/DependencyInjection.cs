@@ -1,0 +1,61 @@
+using EmailSettings.Core.Data;
+using EmailSettings.Core.EmailAccounts;
+using EmailSettings.Core.MailServers;
+using EmailSettings.Core.Secrets;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace EmailSettings.Core;
+
+public static class DependencyInjection
+{
+    /// <summary>
+    /// Registers the Core: database, secrets and the scoped services the Portal binds to.
+    /// The host registers an <see cref="Tenancy.ITenantContext"/> for the caller.
+    /// </summary>
+    public static IHostApplicationBuilder AddEmailSettingsCore(this IHostApplicationBuilder builder)
+    {
+        var database = ResolveDatabase(builder.Configuration, builder.Environment.ContentRootPath);
+        builder.Services.AddSingleton(database);
+        builder.Services.AddDbContextFactory<EmailSettingsDbContext>(o => o.UseSqlite(database.ConnectionString));
+
+        builder.Services.AddDataProtection()
+            .SetApplicationName(SecretProtector.ApplicationName)
+            .PersistKeysToFileSystem(new DirectoryInfo(database.KeysPath));
+        builder.Services.AddSingleton<SecretProtector>();
+        builder.Services.AddSingleton(TimeProvider.System);
+
+        builder.Services.AddScoped<MailServerService>();
+        builder.Services.AddScoped<EmailAccountService>();
+        return builder;
+    }
+
+    /// <summary>Makes relative SQLite paths absolute against the content root and creates the data folder.</summary>
+    internal static DatabaseOptions ResolveDatabase(IConfiguration configuration, string contentRoot)
+    {
+        var connectionString = configuration.GetConnectionString(DatabaseOptions.ConnectionStringName)
+            ?? DatabaseOptions.DefaultConnectionString;
+        var csb = new SqliteConnectionStringBuilder(connectionString);
+        if (string.IsNullOrWhiteSpace(csb.DataSource))
+        {
+            throw new InvalidOperationException(
+                $"ConnectionStrings:{DatabaseOptions.ConnectionStringName} has no Data Source. Set it to a SQLite file, e.g. \"{DatabaseOptions.DefaultConnectionString}\".");
+        }
+        var inMemory = csb.Mode == SqliteOpenMode.Memory || csb.DataSource == ":memory:";
+        if (!inMemory && !csb.DataSource.StartsWith("file:", StringComparison.OrdinalIgnoreCase))
+        {
+            csb.DataSource = Path.GetFullPath(csb.DataSource, contentRoot);
+            Directory.CreateDirectory(Path.GetDirectoryName(csb.DataSource)!);
+        }
+        var keysPath = configuration["DataProtection:KeysPath"];
+        keysPath = string.IsNullOrWhiteSpace(keysPath)
+            ? Path.Combine(inMemory ? Path.Combine(contentRoot, "data") : Path.GetDirectoryName(csb.DataSource)!, "keys")
+            : Path.GetFullPath(keysPath, contentRoot);
+        Directory.CreateDirectory(keysPath);
+        return new DatabaseOptions { ConnectionString = csb.ToString(), KeysPath = keysPath };
+    }
+}

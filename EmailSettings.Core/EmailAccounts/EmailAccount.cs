@@ -1,0 +1,55 @@
+using EmailSettings.Core.MailServers;
+
+namespace EmailSettings.Core.EmailAccounts;
+
+/// <summary>An email address of a tenant: outbound through a mail server, optionally inbound through IMAP.</summary>
+public sealed class EmailAccount
+{
+    public const int DefaultImapPort = 993;
+
+    public int Id { get; set; }
+    public Guid TenantId { get; set; }
+    public string EmailAddress { get; set; } = "";
+
+    /// <summary>Upper-cased address: the per-tenant uniqueness key, so addresses differing only in case collide.</summary>
+    public string NormalizedEmailAddress { get; set; } = "";
+
+    public string DisplayName { get; set; } = "";
+
+    /// <summary>Null when the server was deleted: the account stays, without outbound capability.</summary>
+    public int? MailServerId { get; set; }
+    public MailServer? MailServer { get; set; }
+
+    public bool IsDefault { get; set; }
+
+    public string? ImapHost { get; set; }
+    public int ImapPort { get; set; } = DefaultImapPort;
+    public string? ImapUsername { get; set; }
+
+    /// <summary>The IMAP password, encrypted with Data Protection; never plaintext.</summary>
+    public string? ImapPasswordProtected { get; set; }
+
+    public bool ImapUseTls { get; set; } = true;
+    public string? ImapPinnedCertificateSha256 { get; set; }
+
+    public DateTime CreatedAt { get; set; }
+    public DateTime UpdatedAt { get; set; }
+
+    // Sync state, written by the IMAP sync.
+    public DateTime? LastSyncStartedAt { get; set; }
+    public DateTime? LastSyncSucceededAt { get; set; }
+    public DateTime? LastSyncFailedAt { get; set; }
+    public string? LastSyncError { get; set; }
+    public string? LastSyncErrorKind { get; set; }
+    public DateTime? FailingSince { get; set; }
+    public int ConsecutiveSyncFailures { get; set; }
+
+    /// <summary>UIDVALIDITY of INBOX that <see cref="LastSyncedUid"/> and <see cref="HighestModSeq"/> refer to.</summary>
+    public long? UidValidity { get; set; }
+    public long LastSyncedUid { get; set; }
+    public long? HighestModSeq { get; set; }
+
+    /// <summary>True when host, username and password are all set, so the account can be synced.</summary>
+    public bool IsImapConfigured =>
+        !string.IsNullOrWhiteSpace(ImapHost) && !string.IsNullOrWhiteSpace(ImapUsername) && ImapPasswordProtected is not null;
+}

@@ -1,0 +1,263 @@
+using EmailSettings.Core.Common;
+using EmailSettings.Core.Data;
+using EmailSettings.Core.Secrets;
+using EmailSettings.Core.Tenancy;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+
+namespace EmailSettings.Core.EmailAccounts;
+
+/// <summary>The tenant's email accounts. Every call is limited to the caller's tenant and needs its admin role.</summary>
+public sealed class EmailAccountService(
+    IDbContextFactory<EmailSettingsDbContext> dbFactory,
+    ITenantContext tenant,
+    SecretProtector secrets,
+    TimeProvider clock,
+    IEnumerable<IEmailAccountChangeListener> listeners,
+    ILogger<EmailAccountService> logger)
+{
+    public const string NotFoundMessage = "This email account no longer exists.";
+    public const string NoServerMessage = "Add a mail server before creating an email account.";
+    public const string DuplicateMessage = "An account with this email address already exists.";
+    public const string UnknownServerMessage = "The selected mail server does not exist. Choose another one.";
+    public const string AddressLockedMessage = "The email address cannot be changed after the account is created.";
+
+    public async Task<IReadOnlyList<EmailAccountSummary>> ListAsync(CancellationToken ct = default)
+    {
+        var tenantId = tenant.RequireTenantAdmin();
+        await using var db = await dbFactory.CreateForTenantAsync(tenantId, ct);
+        return await Summaries(db, db.EmailAccounts
+                .Where(a => a.TenantId == tenantId)
+                .OrderByDescending(a => a.IsDefault).ThenBy(a => a.DisplayName).ThenBy(a => a.Id))
+            .ToListAsync(ct);
+    }
+
+    public async Task<EmailAccountSummary?> GetAsync(int id, CancellationToken ct = default)
+    {
+        var tenantId = tenant.RequireTenantAdmin();
+        await using var db = await dbFactory.CreateForTenantAsync(tenantId, ct);
+        return await Summaries(db, db.EmailAccounts.Where(a => a.Id == id && a.TenantId == tenantId)).FirstOrDefaultAsync(ct);
+    }
+
+    /// <summary>The Edit dialog's model, pre-filled; the password stays blank. Null when not in this tenant.</summary>
+    public async Task<EmailAccountInput?> GetForEditAsync(int id, CancellationToken ct = default)
+    {
+        var tenantId = tenant.RequireTenantAdmin();
+        await using var db = await dbFactory.CreateForTenantAsync(tenantId, ct);
+        return await db.EmailAccounts.AsNoTracking()
+            .Where(a => a.Id == id && a.TenantId == tenantId)
+            .Select(a => new EmailAccountInput
+            {
+                EmailAddress = a.EmailAddress,
+                DisplayName = a.DisplayName,
+                MailServerId = a.MailServerId,
+                IsDefault = a.IsDefault,
+                ImapHost = a.ImapHost,
+                ImapPort = a.ImapPort,
+                ImapUsername = a.ImapUsername,
+                ImapUseTls = a.ImapUseTls,
+                ImapPinnedCertificateSha256 = a.ImapPinnedCertificateSha256,
+                HasStoredImapPassword = a.ImapPasswordProtected != null,
+            })
+            .FirstOrDefaultAsync(ct);
+    }
+
+    public async Task<Result<EmailAccountSummary>> CreateAsync(EmailAccountInput input, CancellationToken ct = default)
+    {
+        var tenantId = tenant.RequireTenantAdmin();
+        var errors = input.Validate(isCreate: true);
+        var normalized = input.EmailAddress.Trim().ToUpperInvariant();
+
+        await using var db = await dbFactory.CreateForTenantAsync(tenantId, ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        if (!await db.MailServers.AnyAsync(s => s.TenantId == tenantId, ct))
+        {
+            return Result<EmailAccountSummary>.Invalid(
+                new Dictionary<string, string>(errors) { [nameof(EmailAccountInput.MailServerId)] = NoServerMessage },
+                NoServerMessage);
+        }
+        await CheckServerAsync(db, tenantId, input.MailServerId, errors, ct);
+        if (!errors.ContainsKey(nameof(EmailAccountInput.EmailAddress))
+            && await db.EmailAccounts.AnyAsync(a => a.TenantId == tenantId && a.NormalizedEmailAddress == normalized, ct))
+        {
+            errors[nameof(EmailAccountInput.EmailAddress)] = DuplicateMessage;
+        }
+        if (errors.Count > 0)
+        {
+            return Result<EmailAccountSummary>.Invalid(errors);
+        }
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        var account = new EmailAccount
+        {
+            TenantId = tenantId,
+            EmailAddress = input.EmailAddress.Trim(),
+            NormalizedEmailAddress = normalized,
+            CreatedAt = now,
+        };
+        Apply(account, input, now);
+        if (account.IsDefault)
+        {
+            await ClearDefaultAsync(db, tenantId, exceptId: null, ct);
+        }
+        db.EmailAccounts.Add(account);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException ex) when (ex.InnerException is SqliteException { SqliteErrorCode: 19 })
+        {
+            // Another request added the same address between our check and this insert.
+            return Result<EmailAccountSummary>.Invalid(nameof(EmailAccountInput.EmailAddress), DuplicateMessage);
+        }
+        await tx.CommitAsync(ct);
+
+        logger.LogInformation("Email account {AccountId} added to tenant {TenantId}", account.Id, tenantId);
+        await NotifySavedAsync(tenantId, account.Id, ct);
+        return Result<EmailAccountSummary>.Ok((await GetAsync(account.Id, ct))!);
+    }
+
+    public async Task<Result<EmailAccountSummary>> UpdateAsync(int id, EmailAccountInput input, CancellationToken ct = default)
+    {
+        var tenantId = tenant.RequireTenantAdmin();
+        await using var db = await dbFactory.CreateForTenantAsync(tenantId, ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var account = await db.EmailAccounts.FirstOrDefaultAsync(a => a.Id == id && a.TenantId == tenantId, ct);
+        if (account is null)
+        {
+            return Result<EmailAccountSummary>.NotFound(NotFoundMessage);
+        }
+
+        var errors = input.Validate(isCreate: false, hasStoredImapPassword: account.ImapPasswordProtected is not null);
+        if (!string.IsNullOrWhiteSpace(input.EmailAddress) && input.EmailAddress.Trim() != account.EmailAddress)
+        {
+            errors[nameof(EmailAccountInput.EmailAddress)] = AddressLockedMessage;
+        }
+        await CheckServerAsync(db, tenantId, input.MailServerId, errors, ct);
+        if (errors.Count > 0)
+        {
+            return Result<EmailAccountSummary>.Invalid(errors);
+        }
+
+        var mailboxChanged = !string.Equals(account.ImapHost, Clean(input.ImapHost), StringComparison.OrdinalIgnoreCase)
+            || account.ImapUsername != Clean(input.ImapUsername);
+        var now = clock.GetUtcNow().UtcDateTime;
+        Apply(account, input, now);
+        if (mailboxChanged)
+        {
+            // Messages and the sync position belong to the old mailbox; start afresh from the new one.
+            account.UidValidity = null;
+            account.LastSyncedUid = 0;
+            account.HighestModSeq = null;
+            await db.SyncedMessages.Where(m => m.EmailAccountId == id).ExecuteDeleteAsync(ct);
+        }
+        if (account.IsDefault)
+        {
+            await ClearDefaultAsync(db, tenantId, exceptId: id, ct);
+        }
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+
+        logger.LogInformation("Email account {AccountId} updated in tenant {TenantId}", id, tenantId);
+        await NotifySavedAsync(tenantId, id, ct);
+        return Result<EmailAccountSummary>.Ok((await GetAsync(id, ct))!);
+    }
+
+    /// <summary>Deletes the account with its synced messages; a sync running for it is cancelled.</summary>
+    public async Task<Result<EmailAccountSummary>> DeleteAsync(int id, CancellationToken ct = default)
+    {
+        var tenantId = tenant.RequireTenantAdmin();
+        var existing = await GetAsync(id, ct);
+        if (existing is null)
+        {
+            return Result<EmailAccountSummary>.NotFound(NotFoundMessage);
+        }
+        foreach (var listener in listeners)
+        {
+            await listener.AccountDeletedAsync(tenantId, id, ct);
+        }
+        await using var db = await dbFactory.CreateForTenantAsync(tenantId, ct);
+        await db.EmailAccounts.Where(a => a.Id == id && a.TenantId == tenantId).ExecuteDeleteAsync(ct);
+
+        logger.LogInformation("Email account {AccountId} deleted from tenant {TenantId}", id, tenantId);
+        return Result<EmailAccountSummary>.Ok(existing);
+    }
+
+    /// <summary>Makes this account the tenant's default and clears the previous default, atomically.</summary>
+    public async Task<Result<EmailAccountSummary>> SetDefaultAsync(int id, CancellationToken ct = default)
+    {
+        var tenantId = tenant.RequireTenantAdmin();
+        await using (var db = await dbFactory.CreateForTenantAsync(tenantId, ct))
+        {
+            // BEGIN IMMEDIATE (Microsoft.Data.Sqlite's default) takes the write lock first, so concurrent calls queue.
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            if (!await db.EmailAccounts.AnyAsync(a => a.Id == id && a.TenantId == tenantId, ct))
+            {
+                return Result<EmailAccountSummary>.NotFound(NotFoundMessage);
+            }
+            await ClearDefaultAsync(db, tenantId, exceptId: id, ct);
+            await db.EmailAccounts.Where(a => a.TenantId == tenantId && a.Id == id)
+                .ExecuteUpdateAsync(u => u.SetProperty(a => a.IsDefault, true), ct);
+            await tx.CommitAsync(ct);
+        }
+        logger.LogInformation("Email account {AccountId} is now the default of tenant {TenantId}", id, tenantId);
+        return Result<EmailAccountSummary>.Ok((await GetAsync(id, ct))!);
+    }
+
+    private static async Task CheckServerAsync(
+        EmailSettingsDbContext db, Guid tenantId, int? serverId, Dictionary<string, string> errors, CancellationToken ct)
+    {
+        if (serverId is { } sid && !await db.MailServers.AnyAsync(s => s.Id == sid && s.TenantId == tenantId, ct))
+        {
+            errors[nameof(EmailAccountInput.MailServerId)] = UnknownServerMessage;
+        }
+    }
+
+    private static Task<int> ClearDefaultAsync(EmailSettingsDbContext db, Guid tenantId, int? exceptId, CancellationToken ct) =>
+        db.EmailAccounts.Where(a => a.TenantId == tenantId && a.IsDefault && a.Id != exceptId)
+            .ExecuteUpdateAsync(u => u.SetProperty(a => a.IsDefault, false), ct);
+
+    private void Apply(EmailAccount account, EmailAccountInput input, DateTime now)
+    {
+        account.DisplayName = input.DisplayName.Trim();
+        account.MailServerId = input.MailServerId;
+        account.IsDefault = input.IsDefault;
+        account.ImapHost = Clean(input.ImapHost);
+        account.ImapPort = input.ImapPort;
+        account.ImapUseTls = input.ImapUseTls;
+        account.ImapUsername = Clean(input.ImapUsername);
+        if (account.ImapUsername is null)
+        {
+            account.ImapPasswordProtected = null;
+        }
+        else if (!string.IsNullOrEmpty(input.ImapPassword))
+        {
+            account.ImapPasswordProtected = secrets.Protect(SecretKind.ImapPassword, input.ImapPassword);
+        }
+        account.ImapPinnedCertificateSha256 = Clean(input.ImapPinnedCertificateSha256)?.ToUpperInvariant();
+        account.UpdatedAt = now;
+    }
+
+    private async Task NotifySavedAsync(Guid tenantId, int id, CancellationToken ct)
+    {
+        foreach (var listener in listeners)
+        {
+            await listener.AccountSavedAsync(tenantId, id, ct);
+        }
+    }
+
+    private static string? Clean(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+    private static IQueryable<EmailAccountSummary> Summaries(EmailSettingsDbContext db, IQueryable<EmailAccount> accounts) =>
+        accounts.AsNoTracking()
+            .Select(a => new EmailAccountSummary(
+                a.Id, a.EmailAddress, a.DisplayName, a.MailServerId,
+                a.MailServer == null ? null : a.MailServer.Name,
+                a.IsDefault, a.ImapHost, a.ImapPort, a.ImapUsername, a.ImapUseTls,
+                a.ImapPasswordProtected != null, a.ImapPinnedCertificateSha256,
+                a.CreatedAt, a.UpdatedAt,
+                a.LastSyncStartedAt, a.LastSyncSucceededAt, a.LastSyncFailedAt,
+                a.LastSyncError, a.LastSyncErrorKind, a.FailingSince, a.ConsecutiveSyncFailures,
+                db.SyncedMessages.Count(m => m.EmailAccountId == a.Id)));
+}
