@@ -1,5 +1,6 @@
 using EmailSettings.Core.Data;
 using EmailSettings.Core.EmailAccounts;
+using EmailSettings.Core.Identity;
 using EmailSettings.Core.MailServers;
 using EmailSettings.Core.Secrets;
 using Microsoft.AspNetCore.DataProtection;
@@ -31,6 +32,7 @@ public static class DependencyInjection
 
         builder.Services.AddScoped<MailServerService>();
         builder.Services.AddScoped<EmailAccountService>();
+        builder.AddEmailSettingsIdentity();
         return builder;
     }
 
