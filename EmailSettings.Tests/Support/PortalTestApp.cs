@@ -1,0 +1,148 @@
+using System.Net;
+using EmailSettings.Core.Data;
+using EmailSettings.Core.Tenancy;
+using EmailSettings.Portal.Tenancy;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+
+namespace EmailSettings.Tests.Support;
+
+/// <summary>
+/// The real Portal (Program.cs, cookie sign-in, antiforgery, Blazor prerendering) in memory over a temp SQLite file,
+/// with two tenants that each have an admin and a user without the role. Logs are captured.
+/// Browser-like clients keep cookies and do not follow redirects, so tests see every redirect.
+/// </summary>
+public sealed class PortalTestApp : WebApplicationFactory<Program>
+{
+    private readonly string environment;
+    private readonly List<AsyncServiceScope> scopes = [];
+
+    public PortalTestApp(string environment = "Testing", string? folder = null)
+    {
+        this.environment = environment;
+        Folder = folder ?? TempFolder.Create("emailsettings-portal");
+    }
+
+    public string Folder { get; }
+    public string DatabasePath => Path.Combine(Folder, "portal.db");
+    public string ConnectionString => $"Data Source={DatabasePath}";
+    public CapturedLogs Logs { get; } = new();
+
+    public Guid TenantA { get; } = Guid.Parse("aaaaaaaa-0000-0000-0000-000000000001");
+    public Guid TenantB { get; } = Guid.Parse("bbbbbbbb-0000-0000-0000-000000000002");
+    public TestUser AdminA { get; private set; } = default!;
+    public TestUser UserA { get; private set; } = default!;
+    public TestUser AdminB { get; private set; } = default!;
+    public TestUser UserB { get; private set; } = default!;
+
+    /// <summary>Starts the app and creates "Tenant A" and "Tenant B" with admin@a.test/user@a.test and admin@b.test/user@b.test.</summary>
+    public static async Task<PortalTestApp> StartAsync(string environment = "Testing", string? folder = null)
+    {
+        var app = new PortalTestApp(environment, folder);
+        _ = app.Server;
+        app.AdminA = await TestUsers.CreateAsync(app.Services, app.TenantA, "admin@a.test", isTenantAdmin: true, tenantName: "Tenant A");
+        app.UserA = await TestUsers.CreateAsync(app.Services, app.TenantA, "user@a.test", isTenantAdmin: false, tenantName: "Tenant A");
+        app.AdminB = await TestUsers.CreateAsync(app.Services, app.TenantB, "admin@b.test", isTenantAdmin: true, tenantName: "Tenant B");
+        app.UserB = await TestUsers.CreateAsync(app.Services, app.TenantB, "user@b.test", isTenantAdmin: false, tenantName: "Tenant B");
+        return app;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment(environment);
+        builder.UseSetting($"ConnectionStrings:{DatabaseOptions.ConnectionStringName}", ConnectionString);
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs).SetMinimumLevel(LogLevel.Debug));
+        builder.ConfigureServices(services =>
+        {
+            // A seam for ServicesFor: a scope can act for a given tenant; otherwise the app's own claims-based context.
+            services.AddScoped<TenantOverride>();
+            services.RemoveAll<ITenantContext>();
+            services.AddScoped<ITenantContext>(sp =>
+                sp.GetRequiredService<TenantOverride>().Context ?? ActivatorUtilities.CreateInstance<ClaimsTenantContext>(sp));
+        });
+    }
+
+    /// <summary>A client that behaves like a browser tab: keeps cookies, shows redirects instead of following them.</summary>
+    public HttpClient CreateBrowserClient() =>
+        CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+
+    /// <summary>A browser client signed in as <paramref name="user"/> through the sign-in form.</summary>
+    public async Task<HttpClient> SignedInClientAsync(TestUser user)
+    {
+        var client = CreateBrowserClient();
+        var response = await client.SignInAsync(user.Email, user.Password);
+        response.StatusCode.Should().Be(HttpStatusCode.Redirect, $"{user.Email} should be able to sign in");
+        return client;
+    }
+
+    /// <summary>A DI scope of the running app whose Core services act for <paramref name="tenantId"/> (as a background job would).</summary>
+    public IServiceProvider ServicesFor(Guid? tenantId, bool isAdmin = true)
+    {
+        var scope = Services.CreateAsyncScope();
+        scopes.Add(scope);
+        scope.ServiceProvider.GetRequiredService<TenantOverride>().Context = new FixedTenantContext(tenantId, isAdmin);
+        return scope.ServiceProvider;
+    }
+
+    public T ServiceFor<T>(Guid tenantId, bool isAdmin = true) where T : notnull =>
+        ServicesFor(tenantId, isAdmin).GetRequiredService<T>();
+
+    /// <summary>An unfiltered context for assertions on what is really stored.</summary>
+    public Task<EmailSettingsDbContext> CreateDbContextAsync() =>
+        Services.GetRequiredService<IDbContextFactory<EmailSettingsDbContext>>().CreateDbContextAsync();
+
+    public override async ValueTask DisposeAsync()
+    {
+        foreach (var scope in scopes)
+        {
+            await scope.DisposeAsync();
+        }
+        await base.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        TempFolder.Delete(Folder);
+    }
+
+    private sealed class TenantOverride
+    {
+        public ITenantContext? Context { get; set; }
+    }
+}
+
+public static class PortalClientExtensions
+{
+    public const string SignInPath = "/account/sign-in";
+
+    /// <summary>
+    /// Signs in as a browser does: opens the sign-in page (with the return URL, if any), reads the form with its
+    /// antiforgery token and posts it. Returns the post's response (a redirect on success, the page again on failure).
+    /// </summary>
+    public static async Task<HttpResponseMessage> SignInAsync(this HttpClient client, string email, string password, string? returnUrl = null)
+    {
+        var page = returnUrl is null ? SignInPath : $"{SignInPath}?ReturnUrl={Uri.EscapeDataString(returnUrl)}";
+        return await client.SubmitSignInFormAsync(page, email, password);
+    }
+
+    /// <summary>Posts the sign-in form found at <paramref name="signInPageUrl"/> (e.g. a redirect's Location).</summary>
+    public static async Task<HttpResponseMessage> SubmitSignInFormAsync(this HttpClient client, string signInPageUrl, string email, string password)
+    {
+        var html = await client.GetStringAsync(signInPageUrl);
+        var form = HtmlForm.Parse(html, "form[method=post]");
+        return await client.PostAsync(form.Action ?? signInPageUrl, form.Content(new Dictionary<string, string>
+        {
+            ["Input.Email"] = email,
+            ["Input.Password"] = password,
+        }));
+    }
+
+    /// <summary>The path and query a redirect points to, whether the Location is absolute or relative.</summary>
+    public static string RedirectTarget(this HttpResponseMessage response)
+    {
+        response.StatusCode.Should().Be(HttpStatusCode.Redirect);
+        var location = response.Headers.Location!;
+        return location.IsAbsoluteUri ? location.PathAndQuery : location.OriginalString;
+    }
+}
