@@ -1,9 +1,9 @@
+using Microsoft.AspNetCore.Antiforgery;
 using EmailSettings.Core.Identity;
 using EmailSettings.Core.Tenancy;
 using EmailSettings.Portal.Tenancy;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.AspNetCore.Mvc;
 
 namespace EmailSettings.Portal.Auth;
 
@@ -47,17 +47,28 @@ public static class AuthenticationSetup
         return builder;
     }
 
+    public const string SignOutRejectedMessage = "Sign-out was refused because the form had expired. Reload the page and sign out again.";
+
     /// <summary>Sign-out is a POST with an antiforgery token, so another site cannot sign users out.</summary>
     public static IEndpointRouteBuilder MapPortalAccountEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapPost(AccountPaths.SignOut, async (SignInManager<PortalUser> signInManager, [FromForm(Name = "ReturnUrl")] string? returnUrl) =>
-        {
-            await signInManager.SignOutAsync();
-            var next = AccountPaths.IsLocalUrl(returnUrl)
-                ? $"{AccountPaths.SignIn}?{AccountPaths.ReturnUrlParameter}={Uri.EscapeDataString(AccountPaths.SafeReturnUrl(returnUrl))}"
-                : AccountPaths.SignIn;
-            return TypedResults.LocalRedirect(next);
-        });
+        endpoints.MapPost(AccountPaths.SignOut, async (HttpContext http, SignInManager<PortalUser> signInManager) =>
+            {
+                // Checked here rather than left to form binding, so a missing or forged token is a plain 400, never an
+                // exception. The body keeps the status-code page from re-executing this POST as a page request.
+                if (http.Features.Get<IAntiforgeryValidationFeature>() is not { IsValid: true })
+                {
+                    return Results.Text(SignOutRejectedMessage, "text/plain", statusCode: StatusCodes.Status400BadRequest);
+                }
+                var form = await http.Request.ReadFormAsync();
+                string? returnUrl = form[AccountPaths.ReturnUrlParameter];
+                await signInManager.SignOutAsync();
+                var next = AccountPaths.IsLocalUrl(returnUrl)
+                    ? $"{AccountPaths.SignIn}?{AccountPaths.ReturnUrlParameter}={Uri.EscapeDataString(AccountPaths.SafeReturnUrl(returnUrl))}"
+                    : AccountPaths.SignIn;
+                return Results.LocalRedirect(next);
+            })
+            .WithMetadata(new RequireAntiforgeryTokenAttribute());
         return endpoints;
     }
 }
