@@ -3,6 +3,9 @@ using EmailSettings.Core.Data;
 using EmailSettings.Core.Tenancy;
 using EmailSettings.Portal.Tenancy;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -39,11 +42,27 @@ public sealed class PortalTestApp : WebApplicationFactory<Program>
     public TestUser AdminB { get; private set; } = default!;
     public TestUser UserB { get; private set; } = default!;
 
-    /// <summary>Starts the app and creates "Tenant A" and "Tenant B" with admin@a.test/user@a.test and admin@b.test/user@b.test.</summary>
-    public static async Task<PortalTestApp> StartAsync(string environment = "Testing", string? folder = null)
+    /// <summary>The Kestrel address (e.g. http://127.0.0.1:41234) when started with a real server for a browser.</summary>
+    public string BaseUrl { get; private set; } = "http://localhost";
+
+    /// <summary>
+    /// Starts the app and creates "Tenant A" and "Tenant B" with admin@a.test/user@a.test and admin@b.test/user@b.test.
+    /// With <paramref name="kestrel"/> the app listens on a free local port (<see cref="BaseUrl"/>) for Playwright.
+    /// </summary>
+    public static async Task<PortalTestApp> StartAsync(string environment = "Testing", string? folder = null, bool kestrel = false)
     {
         var app = new PortalTestApp(environment, folder);
-        _ = app.Server;
+        if (kestrel)
+        {
+            app.UseKestrel(0);
+            app.StartServer();
+            app.BaseUrl = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>()
+                .Addresses.First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal);
+        }
+        else
+        {
+            _ = app.Server;
+        }
         app.AdminA = await TestUsers.CreateAsync(app.Services, app.TenantA, "admin@a.test", isTenantAdmin: true, tenantName: "Tenant A");
         app.UserA = await TestUsers.CreateAsync(app.Services, app.TenantA, "user@a.test", isTenantAdmin: false, tenantName: "Tenant A");
         app.AdminB = await TestUsers.CreateAsync(app.Services, app.TenantB, "admin@b.test", isTenantAdmin: true, tenantName: "Tenant B");
@@ -54,6 +73,8 @@ public sealed class PortalTestApp : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment(environment);
+        // Outside Development the framework only serves published assets; the browser tests need blazor.web.js and MudBlazor's.
+        builder.UseStaticWebAssets();
         builder.UseSetting($"ConnectionStrings:{DatabaseOptions.ConnectionStringName}", ConnectionString);
         builder.ConfigureLogging(logging => logging.AddProvider(Logs).SetMinimumLevel(LogLevel.Debug));
         builder.ConfigureServices(services =>
