@@ -17,7 +17,8 @@ public static class AuthenticationSetup
     {
         builder.Services.AddCascadingAuthenticationState();
         builder.Services.AddScoped<AuthenticationStateProvider, IdentityRevalidatingAuthenticationStateProvider>();
-        builder.Services.AddScoped<ITenantContext, ClaimsTenantContext>();
+        // Background work acts for an explicitly chosen tenant (CreateScopeForTenant); everything else for the signed-in user.
+        builder.Services.AddTenantContext<ClaimsTenantContext>();
 
         builder.Services.AddAuthentication(o =>
             {

@@ -1,7 +1,6 @@
 using System.Net;
 using EmailSettings.Core.Data;
 using EmailSettings.Core.Tenancy;
-using EmailSettings.Portal.Tenancy;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -9,7 +8,6 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 
 namespace EmailSettings.Tests.Support;
@@ -77,14 +75,6 @@ public sealed class PortalTestApp : WebApplicationFactory<Program>
         builder.UseStaticWebAssets();
         builder.UseSetting($"ConnectionStrings:{DatabaseOptions.ConnectionStringName}", ConnectionString);
         builder.ConfigureLogging(logging => logging.AddProvider(Logs).SetMinimumLevel(LogLevel.Debug));
-        builder.ConfigureServices(services =>
-        {
-            // A seam for ServicesFor: a scope can act for a given tenant; otherwise the app's own claims-based context.
-            services.AddScoped<TenantOverride>();
-            services.RemoveAll<ITenantContext>();
-            services.AddScoped<ITenantContext>(sp =>
-                sp.GetRequiredService<TenantOverride>().Context ?? ActivatorUtilities.CreateInstance<ClaimsTenantContext>(sp));
-        });
     }
 
     /// <summary>A client that behaves like a browser tab: keeps cookies, shows redirects instead of following them.</summary>
@@ -100,12 +90,14 @@ public sealed class PortalTestApp : WebApplicationFactory<Program>
         return client;
     }
 
-    /// <summary>A DI scope of the running app whose Core services act for <paramref name="tenantId"/> (as a background job would).</summary>
+    /// <summary>
+    /// A DI scope of the running app whose Core services act for <paramref name="tenantId"/>, the way background jobs
+    /// do (<see cref="TenantScopes.CreateScopeForTenant(IServiceProvider, Guid, bool)"/>); null: a scope with nobody signed in.
+    /// </summary>
     public IServiceProvider ServicesFor(Guid? tenantId, bool isAdmin = true)
     {
-        var scope = Services.CreateAsyncScope();
+        var scope = tenantId is { } id ? Services.CreateScopeForTenant(id, isAdmin) : Services.CreateAsyncScope();
         scopes.Add(scope);
-        scope.ServiceProvider.GetRequiredService<TenantOverride>().Context = new FixedTenantContext(tenantId, isAdmin);
         return scope.ServiceProvider;
     }
 
@@ -125,11 +117,6 @@ public sealed class PortalTestApp : WebApplicationFactory<Program>
         await base.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         TempFolder.Delete(Folder);
-    }
-
-    private sealed class TenantOverride
-    {
-        public ITenantContext? Context { get; set; }
     }
 }
 
