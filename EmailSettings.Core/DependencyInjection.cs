@@ -1,3 +1,4 @@
+using EmailSettings.Core.Connections;
 using EmailSettings.Core.Data;
 using EmailSettings.Core.EmailAccounts;
 using EmailSettings.Core.MailServers;
@@ -31,6 +32,7 @@ public static class DependencyInjection
 
         builder.Services.AddScoped<MailServerService>();
         builder.Services.AddScoped<EmailAccountService>();
+        builder.Services.AddConnectionTests();
         return builder;
     }
 
