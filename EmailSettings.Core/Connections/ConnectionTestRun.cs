@@ -546,6 +546,27 @@ internal sealed class ConnectionTestRun : IDisposable
         or SslHandshakeException or NotSupportedException or ServiceNotConnectedException or FolderNotFoundException
         or System.Security.Authentication.AuthenticationException;
 
+    /// <summary>
+    /// The strongest password mechanism both sides support, or null. One mechanism means one attempt: letting MailKit
+    /// fall through several mechanisms would send a wrong password several times and can lock the mailbox.
+    /// </summary>
+    public SaslMechanism? ChooseMechanism(IEnumerable<string> offered)
+    {
+        var set = new HashSet<string>(offered, StringComparer.OrdinalIgnoreCase);
+        var name = PasswordMechanisms.FirstOrDefault(m => set.Contains(m) && SaslMechanism.IsSupported(m));
+        return name is null ? null : SaslMechanism.Create(name, new NetworkCredential(target.Username, target.Password));
+    }
+
+    /// <summary>
+    /// SASL mechanisms that work with a username and password alone, strongest first (MailKit's own order, without
+    /// OAuth tokens, Kerberos or channel binding).
+    /// </summary>
+    private static readonly string[] PasswordMechanisms =
+        ["SCRAM-SHA-512", "SCRAM-SHA-256", "SCRAM-SHA-1", "NTLM", "DIGEST-MD5", "CRAM-MD5", "PLAIN", "LOGIN"];
+
+    public static bool IsPasswordMechanism(string mechanism) =>
+        PasswordMechanisms.Contains(mechanism, StringComparer.OrdinalIgnoreCase) && SaslMechanism.IsSupported(mechanism);
+
     /// <summary>"STARTTLS (TLS 1.3)", "TLS on connect (TLS 1.2)", "no encryption".</summary>
     public string ChannelText(string? tlsProtocol) =>
         tlsProtocol is null ? TlsPolicy.Describe(target.Mode) : $"{TlsPolicy.Describe(target.Mode)} ({tlsProtocol})";

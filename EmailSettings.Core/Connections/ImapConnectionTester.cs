@@ -123,7 +123,15 @@ public sealed class ImapConnectionTester(
                 await LogoutAsync(client, run);
                 return refusal;
             }
-            await client.AuthenticateAsync(target.Username!, target.Password!, run.Token);
+            // A SASL mechanism when one fits, else the LOGIN command: either way exactly one attempt.
+            if (run.ChooseMechanism(client.AuthenticationMechanisms) is { } mechanism)
+            {
+                await client.AuthenticateAsync(mechanism, run.Token);
+            }
+            else
+            {
+                await client.AuthenticateAsync(target.Username!, target.Password!, run.Token);
+            }
 
             run.Stage = ConnectionStage.OpeningMailbox;
             await client.Inbox.OpenAsync(FolderAccess.ReadOnly, run.Token);
@@ -166,7 +174,7 @@ public sealed class ImapConnectionTester(
     private static ConnectionTestResult? LoginNotOffered(ImapClient client, ConnectionTestRun run)
     {
         if (!client.Capabilities.HasFlag(ImapCapabilities.LoginDisabled)
-            || client.AuthenticationMechanisms.Any(SmtpConnectionTester.IsUsable))
+            || client.AuthenticationMechanisms.Any(ConnectionTestRun.IsPasswordMechanism))
         {
             return null;
         }

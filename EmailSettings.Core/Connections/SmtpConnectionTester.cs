@@ -131,7 +131,7 @@ public sealed class SmtpConnectionTester(
                     await QuitAsync(client, run);
                     return refusal;
                 }
-                await client.AuthenticateAsync(target.Username, target.Password!, run.Token);
+                await client.AuthenticateAsync(run.ChooseMechanism(client.AuthenticationMechanisms)!, run.Token);
             }
 
             run.Stage = ConnectionStage.Disconnecting;
@@ -172,7 +172,7 @@ public sealed class SmtpConnectionTester(
                     "Leave SMTP Username and SMTP Password blank if the server accepts mail from the portal without sign-in; otherwise ask the provider which port offers AUTH.");
         }
         var offered = client.AuthenticationMechanisms.ToList();
-        if (!offered.Any(IsUsable))
+        if (!offered.Any(ConnectionTestRun.IsPasswordMechanism))
         {
             return run.Failed(ConnectionFailureKind.AuthenticationMechanismNotSupported,
                 $"The server offers only sign-in methods this portal cannot use with a password: {string.Join(", ", offered)}.",
@@ -181,11 +181,6 @@ public sealed class SmtpConnectionTester(
         }
         return null;
     }
-
-    internal static bool IsUsable(string mechanism) =>
-        SaslMechanism.IsSupported(mechanism)
-        && !mechanism.Equals("XOAUTH2", StringComparison.OrdinalIgnoreCase)
-        && !mechanism.Equals("OAUTHBEARER", StringComparison.OrdinalIgnoreCase);
 
     private static List<string> CapabilitiesOf(SmtpClient client)
     {
