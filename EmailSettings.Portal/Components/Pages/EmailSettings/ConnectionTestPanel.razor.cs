@@ -12,6 +12,10 @@ namespace EmailSettings.Portal.Components.Pages.EmailSettings;
 /// Test Connection button, progress with Cancel, and the result inline, for the server and account dialogs.
 /// The dialog supplies the test (it knows the input and the id); closing the dialog disposes this panel,
 /// which cancels a running test.
+/// <code>
+/// &lt;ConnectionTestPanel RunTest="ct =&gt; SmtpTester.TestAsync(model, serverId, ct)"
+///                      OnTrustCertificate="sha256 =&gt; model.PinnedCertificateSha256 = sha256" /&gt;
+/// </code>
 /// </summary>
 public sealed partial class ConnectionTestPanel : IDisposable
 {
