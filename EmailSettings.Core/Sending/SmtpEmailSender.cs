@@ -224,7 +224,7 @@ public sealed class SmtpEmailSender(
             case TimeoutException:
             case IOException { InnerException: TimeoutException }:
                 return new(SendFailureKind.Timeout,
-                    $"The mail server {where} did not answer within {limit.TotalSeconds:0} seconds{PhaseText(phase)}. Nothing was sent.", null);
+                    $"The mail server {where} did not answer within {limit.TotalSeconds:0} seconds{PhaseText(phase)}.{Outcome(phase)}", null);
 
             case SslHandshakeException when check.Presented is { } cert:
                 return new(SendFailureKind.Certificate,
@@ -234,7 +234,7 @@ public sealed class SmtpEmailSender(
 
             case SslHandshakeException handshake:
                 return new(SendFailureKind.Tls,
-                    $"The TLS handshake with {where} ({TlsPolicy.Describe(security)}) failed: {(handshake.InnerException ?? handshake).Message} "
+                    $"The TLS handshake with {where} ({TlsPolicy.Describe(security)}) failed: {Sentence((handshake.InnerException ?? handshake).Message)} "
                     + "Check the port and the Use TLS/STARTTLS setting. Nothing was sent.", null);
 
             case NotSupportedException when phase == Phase.Connecting:
@@ -244,7 +244,7 @@ public sealed class SmtpEmailSender(
 
             case AuthenticationException auth:
                 return new(SendFailureKind.Authentication,
-                    $"The mail server {where} refused the login for user \"{username}\": {auth.Message} "
+                    $"The mail server {where} refused the login for user \"{username}\": {Sentence(auth.Message)} "
                     + $"Check the SMTP Username and SMTP Password of the server \"{server.Name}\". Nothing was sent.",
                     auth.Message);
 
@@ -254,21 +254,22 @@ public sealed class SmtpEmailSender(
                     null);
 
             case SmtpCommandException command:
-                var reply = $"{(int)command.StatusCode} {command.Message}";
+                var reply = $"{(int)command.StatusCode} {command.Message}".Trim();
+                var said = reply.TrimEnd('.');
                 return command.ErrorCode switch
                 {
                     SmtpErrorCode.RecipientNotAccepted => new(SendFailureKind.RecipientRejected,
-                        $"The mail server refused the recipient {command.Mailbox?.Address}: {reply}. Nothing was sent.", reply),
+                        $"The mail server refused the recipient {command.Mailbox?.Address}: {said}. Nothing was sent.", reply),
                     SmtpErrorCode.SenderNotAccepted => new(SendFailureKind.SenderRejected,
-                        $"The mail server refused the sender address {command.Mailbox?.Address}: {reply}. Nothing was sent.", reply),
+                        $"The mail server refused the sender address {command.Mailbox?.Address}: {said}. Nothing was sent.", reply),
                     SmtpErrorCode.MessageNotAccepted => new(SendFailureKind.MessageRejected,
-                        $"The mail server refused the message: {reply}.", reply),
-                    _ => new(SendFailureKind.Protocol, $"The mail server answered with an error: {reply}. Nothing was sent.", reply),
+                        $"The mail server refused the message: {said}. Nothing was sent.", reply),
+                    _ => new(SendFailureKind.Protocol, $"The mail server answered with an error: {said}. Nothing was sent.", reply),
                 };
 
             case SmtpProtocolException protocol:
                 return new(SendFailureKind.Protocol,
-                    $"The mail server {where} broke off the conversation{PhaseText(phase)}: {protocol.Message}", null);
+                    $"The mail server {where} broke off the conversation{PhaseText(phase)}: {Sentence(protocol.Message)}{Outcome(phase)}", null);
 
             case SocketException socket:
                 return new(SendFailureKind.Connection, socket.SocketErrorCode switch
@@ -277,21 +278,32 @@ public sealed class SmtpEmailSender(
                         $"The SMTP host \"{server.SmtpHost}\" could not be found. Check the SMTP Host of the server \"{server.Name}\".",
                     SocketError.ConnectionRefused =>
                         $"The mail server {where} refused the connection. Check the SMTP Host and SMTP Port of the server \"{server.Name}\".",
-                    _ => $"Could not connect to the mail server {where}: {socket.Message}.",
+                    _ => $"Could not connect to the mail server {where}: {Sentence(socket.Message)}",
                 }, null);
 
             case IOException io:
                 return new(SendFailureKind.Connection,
-                    $"The connection to the mail server {where} was lost{PhaseText(phase)}: {io.Message}", null);
+                    $"The connection to the mail server {where} was lost{PhaseText(phase)}: {Sentence(io.Message)}{Outcome(phase)}", null);
 
             case ServiceNotConnectedException or ServiceNotAuthenticatedException:
                 return new(SendFailureKind.Protocol,
-                    $"The mail server {where} ended the session{PhaseText(phase)}: {ex.Message}", null);
+                    $"The mail server {where} ended the session{PhaseText(phase)}: {Sentence(ex.Message)}{Outcome(phase)}", null);
 
             default:
                 return null;
         }
     }
+
+    private static string Sentence(string text)
+    {
+        var trimmed = text.Trim();
+        return trimmed.Length == 0 || trimmed.EndsWith('.') || trimmed.EndsWith('!') || trimmed.EndsWith('?') ? trimmed : trimmed + ".";
+    }
+
+    /// <summary>Once DATA has started, a dropped connection leaves it open whether the server kept the message.</summary>
+    private static string Outcome(Phase phase) => phase == Phase.Sending
+        ? " The server may or may not have accepted the message; check with the recipient before sending again."
+        : " Nothing was sent.";
 
     private static string PhaseText(Phase phase) => phase switch
     {
