@@ -23,7 +23,8 @@ public sealed class EmailLogsPageTests : IAsyncLifetime
     public async Task DisposeAsync() => await host.DisposeAsync();
 
     /// <summary>One attempt a day from 1 March 2026; every third one failed.</summary>
-    private async Task SeedAsync(Guid tenantId, int count, int? accountId, string prefix = "Message")
+    private async Task SeedAsync(
+        Guid tenantId, int count, int? accountId, string prefix = "Message", string fromAddress = "support@acme.example")
     {
         await using var db = await host.CreateDbContextAsync();
         for (var i = 0; i < count; i++)
@@ -33,7 +34,7 @@ public sealed class EmailLogsPageTests : IAsyncLifetime
             {
                 TenantId = tenantId,
                 EmailAccountId = accountId,
-                FromAddress = "support@acme.example",
+                FromAddress = fromAddress,
                 AttemptedAt = new DateTime(2026, 3, 1, 10, 0, 0, DateTimeKind.Utc).AddDays(i),
                 Recipients = $"customer{i}@example.org",
                 Subject = $"{prefix} {i}",
@@ -102,6 +103,27 @@ public sealed class EmailLogsPageTests : IAsyncLifetime
         cut.WaitForAssertion(() => Subjects(cut).Should().Equal(
             "Message 27", "Message 24", "Message 21", "Message 18", "Message 15", "Message 12", "Message 9", "Message 6", "Message 3", "Message 0"));
         cut.FindAll("td[data-testid=log-status]").Should().OnlyContain(td => td.TextContent.Trim() == "Failed");
+    }
+
+    [Fact]
+    public async Task Choosing_an_account_shows_only_its_attempts()
+    {
+        var server = await host.AddServerAsync(host.TenantA, "smtp.example.com", 587, useTls: true, name: "Second");
+        var sales = await host.AddAccountAsync(host.TenantA, server, "sales@acme.example", "Acme Sales");
+        await SeedAsync(host.TenantA, 3, supportOfA, prefix: "Support");
+        await SeedAsync(host.TenantA, 2, sales, prefix: "Sales", fromAddress: "sales@acme.example");
+        await using var ctx = PortalServices.CreateContext(host, host.TenantA);
+        var cut = RenderPage(ctx);
+        cut.WaitForAssertion(() => Subjects(cut).Should().HaveCount(5));
+
+        var account = cut.FindComponents<MudSelect<int>>().Single(s => s.Instance.Label == "Account");
+        account.Find("div.mud-input-control").MouseDown();
+        cut.WaitForAssertion(() => cut.FindAll("div.mud-list-item").Select(i => i.TextContent.Trim())
+            .Should().Equal("All accounts", "sales@acme.example", "support@acme.example"));
+        cut.FindAll("div.mud-list-item").Single(i => i.TextContent.Trim() == "sales@acme.example").Click();
+
+        cut.WaitForAssertion(() => Subjects(cut).Should().Equal("Sales 1", "Sales 0"));
+        cut.FindAll("td[data-testid=log-from]").Should().OnlyContain(td => td.TextContent.Trim() == "sales@acme.example");
     }
 
     [Fact]
