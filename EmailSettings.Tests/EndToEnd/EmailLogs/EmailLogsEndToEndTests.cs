@@ -1,4 +1,5 @@
 using EmailSettings.Core.Data;
+using EmailSettings.Core.Identity;
 using EmailSettings.Core.Sending;
 using EmailSettings.Core.Tenancy;
 using EmailSettings.Tests.Support;
@@ -77,8 +78,7 @@ public sealed class EmailLogsEndToEndTests : IAsyncLifetime
     {
         await SeedAsync(12);
         var page = await browser.NewPageAsync();
-        await page.GotoAsync(baseUrl + "/");
-        await page.Locator("#circuit-ready").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        await page.SignInAndOpenAsync(baseUrl, new TestUser(DemoTenant.Id, DemoUsers.DemoAdminEmail, DemoUsers.Password, IsTenantAdmin: true));
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Email Logs" }).ClickAsync();
 

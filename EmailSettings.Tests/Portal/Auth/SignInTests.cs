@@ -26,6 +26,35 @@ public sealed class SignInTests(PortalAppFixture fixture) : IClassFixture<Portal
         response.RedirectTarget().Should().Be(SignInRedirect);
     }
 
+    [Theory]
+    [InlineData("/communications/email/logs")]
+    [InlineData("/communications/settings/email?tab=accounts")]
+    [InlineData("/")]
+    public async Task Every_portal_page_sends_anonymous_visitors_to_sign_in_and_refuses_users_without_the_role(string path)
+    {
+        var expectedReturnUrl = Uri.EscapeDataString(path);
+
+        var anonymous = await App.CreateBrowserClient().GetAsync(path);
+        var member = await (await App.SignedInClientAsync(App.UserB)).GetAsync(path);
+
+        anonymous.RedirectTarget().Should().Be($"/account/sign-in?ReturnUrl={expectedReturnUrl}");
+        member.RedirectTarget().Should().Be($"/account/access-denied?ReturnUrl={expectedReturnUrl}");
+    }
+
+    [Fact]
+    public async Task The_not_found_page_stays_public_and_does_not_ask_to_sign_in()
+    {
+        var client = App.CreateBrowserClient();
+
+        var unknown = await client.GetAsync("/no/such/page");
+        var notFound = await client.GetAsync("/not-found");
+
+        unknown.StatusCode.Should().Be(HttpStatusCode.NotFound);
+        (await unknown.Content.ReadAsStringAsync()).Should().Contain("Page not found");
+        notFound.StatusCode.Should().Be(HttpStatusCode.OK);
+        (await notFound.Content.ReadAsStringAsync()).Should().Contain("Page not found");
+    }
+
     [Fact]
     public async Task Signing_in_with_the_form_returns_to_the_page_the_visitor_wanted_and_renders_it()
     {
