@@ -84,6 +84,15 @@ public sealed class SignInTests(PortalAppFixture fixture) : IClassFixture<Portal
     }
 
     [Fact]
+    public async Task An_empty_form_asks_for_the_email_and_the_password()
+    {
+        var response = await App.CreateBrowserClient().SignInAsync("", "");
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        (await response.Content.ReadAsStringAsync()).Should().Contain("Enter your email address.").And.Contain("Enter your password.");
+    }
+
+    [Fact]
     public async Task An_unknown_email_gets_the_same_message_as_a_wrong_password()
     {
         var response = await App.CreateBrowserClient().SignInAsync("nobody@a.test", "Some-Password-123");
