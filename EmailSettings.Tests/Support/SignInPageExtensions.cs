@@ -11,6 +11,7 @@ public static class SignInPageExtensions
     /// </summary>
     public static async Task SignInAndOpenAsync(this IPage page, string baseUrl, TestUser user, string path = "/communications/settings/email")
     {
+        baseUrl = baseUrl.TrimEnd('/');
         await page.GotoAsync($"{baseUrl}/account/sign-in?ReturnUrl={Uri.EscapeDataString(path)}");
         await page.SignInWithFormAsync(user.Email, user.Password);
         await page.WaitForURLAsync(url => new Uri(url).PathAndQuery == path);

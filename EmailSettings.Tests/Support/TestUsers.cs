@@ -1,4 +1,5 @@
 using EmailSettings.Core.Identity;
+using EmailSettings.Core.Tenancy;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace EmailSettings.Tests.Support;
@@ -12,6 +13,12 @@ public sealed record TestUser(Guid TenantId, string Email, string Password, bool
 /// </summary>
 public static class TestUsers
 {
+    /// <summary>The README's Development admin of "Demo Tenant", seeded when the Portal runs in Development.</summary>
+    public static TestUser DemoAdmin { get; } = new(DemoTenant.Id, DemoUsers.DemoAdminEmail, DemoUsers.Password, IsTenantAdmin: true);
+
+    /// <summary>The Development user of "Demo Tenant" without the TenantAdmin role.</summary>
+    public static TestUser DemoMember { get; } = new(DemoTenant.Id, DemoUsers.DemoUserEmail, DemoUsers.Password, IsTenantAdmin: false);
+
     /// <summary>Satisfies the portal's password policy; tests use it for every user unless they need another.</summary>
     public const string Password = "Test-Password-2026";
 

@@ -1,5 +1,4 @@
 using EmailSettings.Core.Data;
-using EmailSettings.Core.Identity;
 using EmailSettings.Core.Sending;
 using EmailSettings.Core.Tenancy;
 using EmailSettings.Tests.Support;
@@ -78,7 +77,7 @@ public sealed class EmailLogsEndToEndTests : IAsyncLifetime
     {
         await SeedAsync(12);
         var page = await browser.NewPageAsync();
-        await page.SignInAndOpenAsync(baseUrl, new TestUser(DemoTenant.Id, DemoUsers.DemoAdminEmail, DemoUsers.Password, IsTenantAdmin: true));
+        await page.SignInAndOpenAsync(baseUrl, TestUsers.DemoAdmin);
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Email Logs" }).ClickAsync();
 
