@@ -77,7 +77,7 @@ public sealed class ImapSyncService(
             await notifier.PublishAsync(Event(account, SyncEventKind.Completed) with { NewMessages = added });
             return SyncOutcome.Success(added);
         }
-        catch (Exception ex) when (ex is OperationCanceledException or AccountGoneException && (ct.IsCancellationRequested || ex is AccountGoneException))
+        catch (Exception ex) when (ct.IsCancellationRequested || ex is AccountGoneException)
         {
             // Cancelled by shutdown or by deleting the account: not a failure of the mailbox, so nothing is recorded.
             logger.LogInformation("Sync of account {AccountId} of tenant {TenantId} was cancelled", accountId, tenantId);

@@ -92,6 +92,15 @@ public sealed class SyncCoordinator : IAsyncDisposable
         }
     }
 
+    /// <summary>True while the account's sync runs but has been told to stop.</summary>
+    internal bool IsCancellationRequested(int accountId)
+    {
+        lock (gate)
+        {
+            return running.TryGetValue(accountId, out var run) && run.Cts.IsCancellationRequested;
+        }
+    }
+
     /// <summary>Cancels the account's running sync, if any, and waits until it has stopped.</summary>
     public async Task CancelAsync(int accountId)
     {
