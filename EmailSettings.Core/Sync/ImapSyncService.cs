@@ -60,55 +60,74 @@ public sealed class ImapSyncService(
         await UpdateAccountAsync(tenantId, accountId, a => a.SetProperty(x => x.LastSyncStartedAt, startedAt));
         await notifier.PublishAsync(Event(account, SyncEventKind.Started));
 
-        string? password = null;
+        // Whatever happens below, open pages must hear that the sync ended, or the icon would spin forever.
+        var ended = false;
         try
         {
-            password = secrets.Unprotect(SecretKind.ImapPassword, account.ImapPasswordProtected!);
-            var added = await RunAsync(account, password, ct);
-            var succeededAt = Now;
-            await UpdateAccountAsync(tenantId, accountId, a => a
-                .SetProperty(x => x.LastSyncSucceededAt, succeededAt)
-                .SetProperty(x => x.LastSyncError, (string?)null)
-                .SetProperty(x => x.LastSyncErrorKind, (string?)null)
-                .SetProperty(x => x.FailingSince, (DateTime?)null)
-                .SetProperty(x => x.ConsecutiveSyncFailures, 0));
-            logger.LogInformation("Synced account {AccountId} of tenant {TenantId}: {NewMessages} new messages in {Elapsed} ms",
-                accountId, tenantId, added, (int)(Now - startedAt).TotalMilliseconds);
-            await notifier.PublishAsync(Event(account, SyncEventKind.Completed) with { NewMessages = added });
-            return SyncOutcome.Success(added);
-        }
-        catch (Exception ex) when (ct.IsCancellationRequested || ex is AccountGoneException)
-        {
-            // Cancelled by shutdown or by deleting the account: not a failure of the mailbox, so nothing is recorded.
-            logger.LogInformation("Sync of account {AccountId} of tenant {TenantId} was cancelled", accountId, tenantId);
-            await notifier.PublishAsync(Event(account, SyncEventKind.Failed) with
+            string? password = null;
+            try
             {
-                ErrorKind = SyncErrorKind.Cancelled,
-                Error = "The sync was cancelled.",
-            });
-            return SyncOutcome.Failure(SyncErrorKind.Cancelled, "The sync was cancelled.");
-        }
-        catch (Exception ex)
-        {
-            var (kind, message) = Classify(ex, account);
-            message = Redact(message, password);
-            var failedAt = Now;
-            await UpdateAccountAsync(tenantId, accountId, a => a
-                .SetProperty(x => x.LastSyncFailedAt, failedAt)
-                .SetProperty(x => x.LastSyncError, message)
-                .SetProperty(x => x.LastSyncErrorKind, kind.ToString())
-                .SetProperty(x => x.FailingSince, x => x.FailingSince ?? failedAt)
-                .SetProperty(x => x.ConsecutiveSyncFailures, x => x.ConsecutiveSyncFailures + 1));
-            if (kind == SyncErrorKind.Other)
-            {
-                logger.LogError(ex, "Sync of account {AccountId} of tenant {TenantId} failed unexpectedly", accountId, tenantId);
+                password = secrets.Unprotect(SecretKind.ImapPassword, account.ImapPasswordProtected!);
+                var added = await RunAsync(account, password, ct);
+                var succeededAt = Now;
+                await UpdateAccountAsync(tenantId, accountId, a => a
+                    .SetProperty(x => x.LastSyncSucceededAt, succeededAt)
+                    .SetProperty(x => x.LastSyncError, (string?)null)
+                    .SetProperty(x => x.LastSyncErrorKind, (string?)null)
+                    .SetProperty(x => x.FailingSince, (DateTime?)null)
+                    .SetProperty(x => x.ConsecutiveSyncFailures, 0));
+                logger.LogInformation("Synced account {AccountId} of tenant {TenantId}: {NewMessages} new messages in {Elapsed} ms",
+                    accountId, tenantId, added, (int)(Now - startedAt).TotalMilliseconds);
+                await notifier.PublishAsync(Event(account, SyncEventKind.Completed) with { NewMessages = added });
+                ended = true;
+                return SyncOutcome.Success(added);
             }
-            else
+            catch (Exception ex) when (ct.IsCancellationRequested || ex is AccountGoneException)
             {
-                logger.LogWarning("Sync of account {AccountId} of tenant {TenantId} failed ({ErrorKind}): {Error}", accountId, tenantId, kind, message);
+                // Cancelled by shutdown or by deleting the account: not a failure of the mailbox, so nothing is recorded.
+                logger.LogInformation("Sync of account {AccountId} of tenant {TenantId} was cancelled", accountId, tenantId);
+                await notifier.PublishAsync(Event(account, SyncEventKind.Failed) with
+                {
+                    ErrorKind = SyncErrorKind.Cancelled,
+                    Error = "The sync was cancelled.",
+                });
+                ended = true;
+                return SyncOutcome.Failure(SyncErrorKind.Cancelled, "The sync was cancelled.");
             }
-            await notifier.PublishAsync(Event(account, SyncEventKind.Failed) with { ErrorKind = kind, Error = message });
-            return SyncOutcome.Failure(kind, message);
+            catch (Exception ex)
+            {
+                var (kind, message) = Classify(ex, account);
+                message = Redact(message, password);
+                var failedAt = Now;
+                await UpdateAccountAsync(tenantId, accountId, a => a
+                    .SetProperty(x => x.LastSyncFailedAt, failedAt)
+                    .SetProperty(x => x.LastSyncError, message)
+                    .SetProperty(x => x.LastSyncErrorKind, kind.ToString())
+                    .SetProperty(x => x.FailingSince, x => x.FailingSince ?? failedAt)
+                    .SetProperty(x => x.ConsecutiveSyncFailures, x => x.ConsecutiveSyncFailures + 1));
+                if (kind == SyncErrorKind.Other)
+                {
+                    logger.LogError(ex, "Sync of account {AccountId} of tenant {TenantId} failed unexpectedly", accountId, tenantId);
+                }
+                else
+                {
+                    logger.LogWarning("Sync of account {AccountId} of tenant {TenantId} failed ({ErrorKind}): {Error}", accountId, tenantId, kind, message);
+                }
+                await notifier.PublishAsync(Event(account, SyncEventKind.Failed) with { ErrorKind = kind, Error = message });
+                ended = true;
+                return SyncOutcome.Failure(kind, message);
+            }
+        }
+        finally
+        {
+            if (!ended)
+            {
+                await notifier.PublishAsync(Event(account, SyncEventKind.Failed) with
+                {
+                    ErrorKind = SyncErrorKind.Other,
+                    Error = "The sync stopped unexpectedly. See the application log.",
+                });
+            }
         }
     }
 
