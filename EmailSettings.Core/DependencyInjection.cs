@@ -5,6 +5,7 @@ using EmailSettings.Core.Identity;
 using EmailSettings.Core.MailServers;
 using EmailSettings.Core.Secrets;
 using EmailSettings.Core.Sending;
+using EmailSettings.Core.Sync;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -37,6 +38,7 @@ public static class DependencyInjection
         builder.Services.AddConnectionTests();
         builder.Services.AddEmailSending();
         builder.AddEmailSettingsIdentity();
+        builder.AddImapSync();
         return builder;
     }
 

@@ -1,0 +1,199 @@
+using EmailSettings.Core.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace EmailSettings.Core.Sync;
+
+/// <summary>
+/// The single-flight gate in front of <see cref="ImapSyncService"/>: one running sync per account, which every
+/// further request for that account joins (same task, same outcome), whether it comes from the schedule or a click.
+/// Keeps the running syncs with their cancellation so deleting an account or stopping the app can cancel them.
+/// </summary>
+public sealed class SyncCoordinator : IAsyncDisposable
+{
+    private readonly ImapSyncService engine;
+    private readonly IDbContextFactory<EmailSettingsDbContext> dbFactory;
+    private readonly IOptions<SyncOptions> options;
+    private readonly TimeProvider clock;
+    private readonly ILogger<SyncCoordinator> logger;
+    private readonly CancellationToken stopping;
+    private readonly CancellationTokenRegistration onStopping;
+    private readonly Lock gate = new();
+    private readonly Dictionary<int, RunningSync> running = [];
+    private bool disposed;
+
+    public SyncCoordinator(
+        ImapSyncService engine,
+        IDbContextFactory<EmailSettingsDbContext> dbFactory,
+        IOptions<SyncOptions> options,
+        TimeProvider clock,
+        IHostApplicationLifetime lifetime,
+        ILogger<SyncCoordinator> logger)
+    {
+        this.engine = engine;
+        this.dbFactory = dbFactory;
+        this.options = options;
+        this.clock = clock;
+        this.logger = logger;
+        stopping = lifetime.ApplicationStopping;
+        // Shutdown cancels running syncs; their committed batches stay, the next start resumes after them.
+        onStopping = stopping.Register(static self => ((SyncCoordinator)self!).CancelAllNow(), this);
+    }
+
+    /// <summary>
+    /// Runs a sync of the account, or joins the one already running. Scheduled requests skip while the account
+    /// backs off after repeated failures; manual requests always run. <paramref name="ct"/> only stops waiting:
+    /// the shared run is cancelled by <see cref="CancelAsync"/> or shutdown, never by one impatient caller.
+    /// </summary>
+    public async Task<SyncOutcome> RunAsync(Guid tenantId, int accountId, SyncTrigger trigger, CancellationToken ct)
+    {
+        if (trigger == SyncTrigger.Scheduled && !IsRunning(accountId) && await IsBackingOffAsync(tenantId, accountId, ct))
+        {
+            return SyncOutcome.Skipped;
+        }
+
+        Task<SyncOutcome> task;
+        lock (gate)
+        {
+            if (disposed || stopping.IsCancellationRequested)
+            {
+                return SyncOutcome.Failure(SyncErrorKind.Cancelled, "The application is shutting down.");
+            }
+            if (running.TryGetValue(accountId, out var current))
+            {
+                if (current.TenantId != tenantId)
+                {
+                    return SyncOutcome.NotFound;
+                }
+                logger.LogInformation("{Trigger} sync request for account {AccountId} joins the running sync", trigger, accountId);
+                task = current.Task;
+            }
+            else
+            {
+                // Not linked to another token and never disposed: a plain source holds no resources, and so a
+                // late Cancel can never hit a disposed source.
+                var run = new RunningSync(tenantId, new CancellationTokenSource());
+                running[accountId] = run;
+                // Task.Run: the body starts after this lock is released, and never on the caller's (circuit's) context.
+                run.Task = Task.Run(() => RunOwnedAsync(run, accountId, trigger), CancellationToken.None);
+                task = run.Task;
+            }
+        }
+        return await task.WaitAsync(ct);
+    }
+
+    public bool IsRunning(int accountId)
+    {
+        lock (gate)
+        {
+            return running.ContainsKey(accountId);
+        }
+    }
+
+    /// <summary>True while the account's sync runs but has been told to stop.</summary>
+    internal bool IsCancellationRequested(int accountId)
+    {
+        lock (gate)
+        {
+            return running.TryGetValue(accountId, out var run) && run.Cts.IsCancellationRequested;
+        }
+    }
+
+    /// <summary>Cancels the account's running sync, if any, and waits until it has stopped.</summary>
+    public async Task CancelAsync(int accountId)
+    {
+        RunningSync? run;
+        lock (gate)
+        {
+            running.TryGetValue(accountId, out run);
+        }
+        if (run is null)
+        {
+            return;
+        }
+        await run.Cts.CancelAsync();
+        await run.Task;
+    }
+
+    /// <summary>Cancels every running sync and waits for them: used on shutdown.</summary>
+    public Task CancelAllAsync() => Task.WhenAll(CancelAllNow());
+
+    public async ValueTask DisposeAsync()
+    {
+        lock (gate)
+        {
+            disposed = true;
+        }
+        await onStopping.DisposeAsync();
+        await CancelAllAsync();
+    }
+
+    private List<Task<SyncOutcome>> CancelAllNow()
+    {
+        RunningSync[] runs;
+        lock (gate)
+        {
+            runs = [.. running.Values];
+        }
+        foreach (var run in runs)
+        {
+            run.Cts.Cancel();
+        }
+        return runs.Select(r => r.Task).ToList();
+    }
+
+    private async Task<SyncOutcome> RunOwnedAsync(RunningSync run, int accountId, SyncTrigger trigger)
+    {
+        try
+        {
+            logger.LogDebug("{Trigger} sync of account {AccountId} starts", trigger, accountId);
+            return await engine.SyncAsync(run.TenantId, accountId, run.Cts.Token);
+        }
+        catch (Exception ex)
+        {
+            // The engine records mail failures itself; this is a failure to even record (database gone, ...).
+            logger.LogError(ex, "Sync of account {AccountId} could not run", accountId);
+            return SyncOutcome.Failure(SyncErrorKind.Other, "The sync could not run. See the application log.");
+        }
+        finally
+        {
+            lock (gate)
+            {
+                running.Remove(accountId);
+            }
+        }
+    }
+
+    /// <summary>True when the scheduled run should wait: repeated failures, the back-off not yet over, settings unchanged since.</summary>
+    private async Task<bool> IsBackingOffAsync(Guid tenantId, int accountId, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateForTenantAsync(tenantId, ct);
+        var state = await db.EmailAccounts.AsNoTracking()
+            .Where(a => a.Id == accountId && a.TenantId == tenantId)
+            .Select(a => new { a.ConsecutiveSyncFailures, a.LastSyncFailedAt, a.UpdatedAt })
+            .FirstOrDefaultAsync(ct);
+        if (state?.LastSyncFailedAt is not { } failedAt)
+        {
+            return false;
+        }
+        var backoff = options.Value.BackoffFor(state.ConsecutiveSyncFailures);
+        // Edited settings (a fixed password) deserve a try at once.
+        var retryAt = failedAt + backoff;
+        var backingOff = backoff > TimeSpan.Zero && state.UpdatedAt < failedAt && clock.GetUtcNow().UtcDateTime < retryAt;
+        if (backingOff)
+        {
+            logger.LogInformation("Scheduled sync of account {AccountId} skipped after {Failures} failures; next try after {RetryAt:u}",
+                accountId, state.ConsecutiveSyncFailures, retryAt);
+        }
+        return backingOff;
+    }
+
+    private sealed class RunningSync(Guid tenantId, CancellationTokenSource cts)
+    {
+        public Guid TenantId { get; } = tenantId;
+        public CancellationTokenSource Cts { get; } = cts;
+        public Task<SyncOutcome> Task { get; set; } = System.Threading.Tasks.Task.FromResult(SyncOutcome.Skipped);
+    }
+}

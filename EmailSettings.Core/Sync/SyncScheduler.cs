@@ -1,0 +1,120 @@
+using EmailSettings.Core.Data;
+using EmailSettings.Core.EmailAccounts;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Quartz;
+
+namespace EmailSettings.Core.Sync;
+
+/// <summary>
+/// Keeps one Quartz job per account with complete IMAP settings: all of them at start-up, and the one account
+/// whenever it is created, edited or deleted. Deleting an account also cancels its running sync and waits for it.
+/// </summary>
+/// <remarks>
+/// Quartz is touched only once the host has started this service: a host that never starts (a test of another
+/// feature, a migration tool) never builds a scheduler. Account changes before that are picked up by the
+/// start-up pass, which lists every account.
+/// </remarks>
+public sealed class SyncScheduler(
+    ISchedulerFactory schedulerFactory,
+    SyncCoordinator coordinator,
+    IDbContextFactory<EmailSettingsDbContext> dbFactory,
+    IOptions<SyncOptions> options,
+    ILogger<SyncScheduler> logger) : IEmailAccountChangeListener, IHostedService
+{
+    public const string JobGroup = "imap-sync";
+
+    private volatile bool active;
+
+    public static JobKey JobKeyFor(int accountId) => new($"account-{accountId}", JobGroup);
+
+    public static TriggerKey TriggerKeyFor(int accountId) => new($"account-{accountId}", JobGroup);
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Active first, then list: a save that races with this pass is scheduled by one or the other (both replace).
+        active = true;
+        List<(Guid TenantId, int Id)> accounts;
+        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+        {
+            accounts = (await db.EmailAccounts.AsNoTracking()
+                    .Where(a => a.ImapHost != null && a.ImapUsername != null && a.ImapPasswordProtected != null)
+                    .Select(a => new { a.TenantId, a.Id })
+                    .ToListAsync(cancellationToken))
+                .Select(a => (a.TenantId, a.Id)).ToList();
+        }
+        foreach (var (tenantId, id) in accounts)
+        {
+            await ScheduleAsync(tenantId, id, cancellationToken);
+        }
+        logger.LogInformation("IMAP sync scheduled for {Count} accounts every {Interval}", accounts.Count, options.Value.Interval);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        active = false;
+        await coordinator.CancelAllAsync().WaitAsync(cancellationToken);
+    }
+
+    public async Task AccountSavedAsync(Guid tenantId, int accountId, CancellationToken ct)
+    {
+        if (!active)
+        {
+            return;
+        }
+        bool configured;
+        await using (var db = await dbFactory.CreateForTenantAsync(tenantId, ct))
+        {
+            configured = await db.EmailAccounts.AnyAsync(a => a.Id == accountId && a.TenantId == tenantId
+                && a.ImapHost != null && a.ImapUsername != null && a.ImapPasswordProtected != null, ct);
+        }
+        if (configured)
+        {
+            await ScheduleAsync(tenantId, accountId, ct);
+        }
+        else
+        {
+            await UnscheduleAsync(accountId, ct);
+        }
+    }
+
+    public async Task AccountDeletedAsync(Guid tenantId, int accountId, CancellationToken ct)
+    {
+        if (active)
+        {
+            await UnscheduleAsync(accountId, ct);
+        }
+        await coordinator.CancelAsync(accountId);
+    }
+
+    /// <summary>(Re)places the account's job; its first run is now, then every <see cref="SyncOptions.Interval"/>.</summary>
+    private async Task ScheduleAsync(Guid tenantId, int accountId, CancellationToken ct)
+    {
+        var scheduler = await schedulerFactory.GetScheduler(ct);
+        var job = JobBuilder.Create<ImapSyncJob>()
+            .WithIdentity(JobKeyFor(accountId))
+            .UsingJobData(ImapSyncJob.TenantIdKey, tenantId.ToString())
+            .UsingJobData(ImapSyncJob.AccountIdKey, accountId)
+            .Build();
+        var trigger = TriggerBuilder.Create()
+            .WithIdentity(TriggerKeyFor(accountId))
+            .ForJob(job)
+            .StartNow()
+            .WithSimpleSchedule(s => s.WithInterval(options.Value.Interval).RepeatForever()
+                .WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount))
+            .Build();
+        await scheduler.ScheduleJob(job, trigger, ScheduleJobOptions.Replacing, ct);
+        logger.LogDebug("Scheduled IMAP sync of account {AccountId}", accountId);
+    }
+
+    private async Task UnscheduleAsync(int accountId, CancellationToken ct)
+    {
+        var scheduler = await schedulerFactory.GetScheduler(ct);
+        if (await scheduler.DeleteJob(JobKeyFor(accountId), ct))
+        {
+            logger.LogDebug("Unscheduled IMAP sync of account {AccountId}", accountId);
+        }
+    }
+}
