@@ -32,6 +32,14 @@ internal static class MudMarkup
     public static bool HasErrorUnder<T>(this IRenderedComponent<T> cut, string label) where T : IComponent =>
         cut.Input(label).Closest(".mud-input-control")!.QuerySelector(".mud-input-error") is not null;
 
+    /// <summary>Opens the MudSelect labelled <paramref name="label"/> and clicks the item that reads <paramref name="item"/>.</summary>
+    public static void Choose<T>(this IRenderedComponent<T> cut, string label, string item) where T : IComponent
+    {
+        cut.Input(label).Closest(".mud-input-control")!.MouseDown();
+        cut.WaitForAssertion(() => cut.FindAll(".mud-popover-open .mud-list-item").Should().NotBeEmpty());
+        cut.FindAll(".mud-popover-open .mud-list-item").Single(i => i.TextContent.Trim() == item).Click();
+    }
+
     public static IElement Button<T>(this IRenderedComponent<T> cut, string caption) where T : IComponent
     {
         var buttons = cut.FindAll("button").Where(b => b.TextContent.Trim() == caption || b.GetAttribute("aria-label") == caption).ToList();
