@@ -4,7 +4,9 @@ using EmailSettings.Core.EmailAccounts;
 using EmailSettings.Core.MailServers;
 using EmailSettings.Portal.Components.Pages.EmailSettings;
 using EmailSettings.Tests.Support;
+using EmailSettings.Core.Messages;
 using Microsoft.AspNetCore.Components;
+using Microsoft.EntityFrameworkCore;
 
 namespace EmailSettings.Tests.Portal.EmailSettings;
 
@@ -43,7 +45,7 @@ public class EmailSettingsPageTests
         support.QuerySelector(".email-address")!.TextContent.Should().Be("support@example.com");
         support.QuerySelector(".mail-server-line")!.TextContent.Should().Contain("Sends via Production SMTP");
         support.QuerySelector(".imap-summary")!.TextContent.Should().Contain("IMAP imap.example.com:993").And.Contain("support");
-        support.QuerySelector(".sync-status")!.TextContent.Should().Contain("Last synced: not synced yet");
+        support.QuerySelector(".sync-status")!.TextContent.Should().Contain("Not synced yet");
         support.QuerySelector("a.view-messages")!.GetAttribute("href").Should().Match("/communications/settings/email/accounts/*/messages");
         support.QuerySelector(".default-badge").Should().NotBeNull();
         var sales = AccountCard(page, "Sales");
@@ -57,6 +59,62 @@ public class EmailSettingsPageTests
             "Edit Production SMTP", "Delete Production SMTP", "Make Plain relay the default",
             "Edit Sales", "Delete Sales", "Make Sales the default", "Sync Support Inbox",
         ]);
+    }
+
+    [Fact]
+    public async Task An_account_card_shows_its_last_sync_its_error_and_its_message_count()
+    {
+        await using var ui = await BunitCore.CreateAsync();
+        var server = await ui.AddServerAsync("Production SMTP");
+        var account = await ui.AddAccountAsync("Support", "support@example.com", server.Id,
+            imapHost: "imap.example.com", imapUsername: "support", imapPassword: "imap-secret");
+        var now = DateTime.UtcNow;
+        await using (var db = await ui.Core.CreateDbContextAsync())
+        {
+            var stored = await db.EmailAccounts.SingleAsync(a => a.Id == account.Id);
+            stored.LastSyncSucceededAt = now.AddMinutes(-2);
+            stored.LastSyncFailedAt = now.AddMinutes(-1);
+            stored.LastSyncError = "The IMAP server refused the username or password.";
+            stored.FailingSince = now.AddHours(-3);
+            db.SyncedMessages.AddRange(Enumerable.Range(1, 3).Select(uid => new SyncedMessage
+            {
+                TenantId = ui.TenantId, EmailAccountId = account.Id, UidValidity = 1, Uid = uid, Subject = $"Hello {uid}", SyncedAt = now,
+            }));
+            await db.SaveChangesAsync();
+        }
+
+        var page = ui.Context.Render<EmailSettingsPage>();
+
+        page.WaitForAssertion(() => page.FindAll(".account-card").Should().ContainSingle());
+        var status = AccountCard(page, "Support").QuerySelector(".sync-status")!;
+        status.TextContent.Should().Contain("Last synced 2 minutes ago").And.Contain("3 messages");
+        status.QuerySelector("time")!.GetAttribute("datetime").Should().StartWith(now.AddMinutes(-2).ToString("yyyy-MM-ddTHH:mm"));
+        var error = status.QuerySelector(".sync-error")!.TextContent;
+        error.Should().Contain("Last sync failed: The IMAP server refused the username or password.");
+        error.Should().Contain("Failing since 3 hours ago");
+        status.QuerySelector("a.view-messages")!.GetAttribute("href").Should().Be($"/communications/settings/email/accounts/{account.Id}/messages");
+    }
+
+    [Fact]
+    public async Task The_sync_button_raises_OnSync_and_can_be_replaced()
+    {
+        await using var ui = await BunitCore.CreateAsync();
+        var server = await ui.AddServerAsync("Production SMTP");
+        var account = await ui.AddAccountAsync("Support", "support@example.com", server.Id,
+            imapHost: "imap.example.com", imapUsername: "support", imapPassword: "imap-secret");
+        var synced = 0;
+
+        var card = ui.Context.Render<EmailAccountCard>(p => p
+            .Add(c => c.Account, account)
+            .Add(c => c.OnSync, () => synced++));
+        card.Button("Sync Support").Click();
+        synced.Should().Be(1);
+
+        var replaced = ui.Context.Render<EmailAccountCard>(p => p
+            .Add(c => c.Account, account)
+            .Add(c => c.SyncButton, b => b.AddMarkupContent(0, "<button class=\"custom-sync\">Sync via job</button>")));
+        replaced.FindAll(".custom-sync").Should().ContainSingle();
+        replaced.HasButton("Sync Support").Should().BeFalse();
     }
 
     [Fact]

@@ -15,13 +15,6 @@ public partial class EmailSettingsPage
     private static readonly DialogOptions FormDialog = new() { MaxWidth = MaxWidth.Small, FullWidth = true, CloseButton = true };
     private static readonly DialogOptions ConfirmDialog = new() { MaxWidth = MaxWidth.ExtraSmall, FullWidth = true };
 
-    private static readonly List<BreadcrumbItem> Breadcrumbs =
-    [
-        new("Communications", href: null, disabled: true),
-        new("Settings", href: null, disabled: true),
-        new("Email", href: null, disabled: true),
-    ];
-
     private IReadOnlyList<MailServerSummary>? servers;
     private IReadOnlyList<EmailAccountSummary>? accounts;
     private string? loadError;
