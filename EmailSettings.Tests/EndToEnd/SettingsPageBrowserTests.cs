@@ -1,4 +1,9 @@
+using EmailSettings.Core.Data;
+using EmailSettings.Core.EmailAccounts;
+using EmailSettings.Core.MailServers;
 using EmailSettings.Tests.Support;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -73,5 +78,157 @@ public class SettingsPageBrowserTests(BrowserFixture browser) : IClassFixture<Br
 
         (await page.ContentAsync()).Should().NotContain("Sm7p-secret!").And.NotContain("Imap-secret!");
         tab.ConsoleErrors.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task The_whole_add_server_flow_works_with_the_keyboard_alone()
+    {
+        await using var app = new PortalApp();
+        await using var tab = await browser.NewPageAsync(app.BaseUrl);
+        var page = tab.Page;
+        await tab.GotoAsync("/communications/settings/email");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add Server", Exact = true }).FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        var dialog = page.GetByRole(AriaRole.Dialog);
+        await Expect(dialog.GetByLabel("Server Name")).ToBeVisibleAsync();
+        await WaitForFocusAsync(page, "server-name");
+        await page.Keyboard.TypeAsync("Keyboard SMTP");
+        await page.Keyboard.PressAsync("Tab");
+        await WaitForFocusAsync(page, "smtp-host");
+        await page.Keyboard.TypeAsync("smtp.example.com");
+
+        var save = dialog.GetByRole(AriaRole.Button, new() { Name = "Add Server" });
+        var tabs = 0;
+        while (!await save.EvaluateAsync<bool>("e => e === document.activeElement"))
+        {
+            tabs++.Should().BeLessThan(15, "the save button must be reachable with Tab");
+            await page.Keyboard.PressAsync("Tab");
+        }
+        await page.Keyboard.PressAsync("Enter");
+
+        await Expect(dialog).ToHaveCountAsync(0);
+        await Expect(page.Locator(".server-card", new() { HasText = "Keyboard SMTP" })).ToBeVisibleAsync();
+        tab.ConsoleErrors.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task Editing_defaults_validation_and_deleting_work_on_the_real_page()
+    {
+        await using var app = new PortalApp();
+        var baseUrl = app.BaseUrl;
+        await SeedAsync(app);
+        await using var tab = await browser.NewPageAsync(baseUrl);
+        var page = tab.Page;
+        await tab.GotoAsync("/communications/settings/email");
+        await Expect(page.Locator(".server-card")).ToHaveCountAsync(2);
+        await Expect(page.Locator(".account-card")).ToHaveCountAsync(3);
+        await tab.ScreenshotAsync("05-populated");
+
+        // Default moves at once.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Make Backup relay the default" }).ClickAsync();
+        await Expect(page.Locator(".server-card.is-default")).ToContainTextAsync("Backup relay");
+        await Expect(page.Locator(".server-card.is-default")).ToHaveCountAsync(1);
+
+        // Edit is pre-filled and keeps the password unless a new one is typed.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Edit Production SMTP" }).ClickAsync();
+        var dialog = page.GetByRole(AriaRole.Dialog);
+        await Expect(dialog.GetByLabel("Server Name")).ToHaveValueAsync("Production SMTP");
+        await Expect(dialog.GetByLabel("SMTP Host")).ToHaveValueAsync("smtp.example.com");
+        await Expect(dialog.GetByLabel("SMTP Password")).ToHaveValueAsync("");
+        await Expect(dialog.GetByText("Leave blank to keep the existing password")).ToBeVisibleAsync();
+        await dialog.GetByLabel("SMTP Port").FillAsync("465");
+        await dialog.GetByLabel("Use TLS/STARTTLS").UncheckAsync();
+        await Expect(dialog.GetByText("Port 465 normally expects TLS on connect")).ToBeVisibleAsync();
+        await dialog.GetByLabel("SMTP Host").FillAsync("https://smtp.example.com");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Save Changes" }).ClickAsync();
+        await Expect(dialog.GetByText("Enter only the host name (for example smtp.example.com), without \"https://\".")).ToBeVisibleAsync();
+        await tab.ScreenshotAsync("06-edit-server-validation");
+        await dialog.GetByLabel("SMTP Host").FillAsync("smtp2.example.com");
+        await dialog.GetByLabel("Use TLS/STARTTLS").CheckAsync();
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Save Changes" }).ClickAsync();
+        await Expect(dialog).ToHaveCountAsync(0);
+        await Expect(page.Locator(".server-card", new() { HasText = "Production SMTP" })).ToContainTextAsync("smtp2.example.com:465");
+
+        // Edit an account: the address is read-only.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Edit Support Inbox" }).ClickAsync();
+        await Expect(dialog.GetByLabel("Email Address")).ToHaveValueAsync("support@example.com");
+        await Expect(dialog.GetByLabel("Email Address")).Not.ToBeEditableAsync();
+        await Expect(dialog.GetByLabel("IMAP Password")).ToHaveValueAsync("");
+        await tab.ScreenshotAsync("07-edit-account");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+        await Expect(dialog).ToHaveCountAsync(0);
+
+        // Delete a server that accounts use.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Delete Production SMTP" }).ClickAsync();
+        await Expect(dialog.GetByText("Are you sure you want to delete Production SMTP? This cannot be undone.", new() { Exact = true })).ToBeVisibleAsync();
+        await Expect(dialog.GetByText("2 email accounts use this server and will lose their outbound server")).ToBeVisibleAsync();
+        await tab.ScreenshotAsync("08-confirm-delete-server");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Delete" }).ClickAsync();
+        await Expect(dialog).ToHaveCountAsync(0);
+        await Expect(page.Locator(".server-card")).ToHaveCountAsync(1);
+        await Expect(page.Locator(".account-card .no-server-warning")).ToHaveCountAsync(2);
+        await Expect(page.GetByText("Deleted Production SMTP. 2 accounts now have no mail server.")).ToBeVisibleAsync();
+        await tab.ScreenshotAsync("09-after-delete-server");
+
+        // Delete an account.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Delete Marketing" }).ClickAsync();
+        await Expect(dialog.GetByText("Are you sure you want to delete the account Marketing? This cannot be undone.", new() { Exact = true })).ToBeVisibleAsync();
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Delete" }).ClickAsync();
+        await Expect(page.Locator(".account-card")).ToHaveCountAsync(2);
+
+        // A narrow screen still reads well.
+        await page.SetViewportSizeAsync(400, 800);
+        await tab.ScreenshotAsync("10-narrow");
+        tab.ConsoleErrors.Should().BeEmpty();
+    }
+
+    /// <summary>
+    /// Waits until the element with this id has the keyboard focus. (Playwright's ToBeFocused also wants the window
+    /// focused, which a headless page in a shared browser is not guaranteed to be.)
+    /// </summary>
+    private static Task WaitForFocusAsync(IPage page, string id) =>
+        page.WaitForFunctionAsync("id => document.activeElement?.id === id", id, new() { Timeout = 5_000 });
+
+    private static async Task SeedAsync(PortalApp app)
+    {
+        using var scope = app.Services.CreateScope();
+        var servers = scope.ServiceProvider.GetRequiredService<MailServerService>();
+        var accounts = scope.ServiceProvider.GetRequiredService<EmailAccountService>();
+        var production = (await servers.CreateAsync(new MailServerInput
+        {
+            Name = "Production SMTP", SmtpHost = "smtp.example.com", SmtpPort = 587, SmtpUsername = "mailer@example.com", SmtpPassword = "Sm7p-secret!",
+        })).Value!;
+        var backup = (await servers.CreateAsync(new MailServerInput
+        {
+            Name = "Backup relay", SmtpHost = "relay.example.net", SmtpPort = 25, UseTls = false,
+        })).Value!;
+        var support = (await accounts.CreateAsync(new EmailAccountInput
+        {
+            EmailAddress = "support@example.com", DisplayName = "Support Inbox", MailServerId = production.Id, IsDefault = true,
+            ImapHost = "imap.example.com", ImapUsername = "support@example.com", ImapPassword = "Imap-secret!",
+        })).Value!;
+        (await accounts.CreateAsync(new EmailAccountInput
+        {
+            EmailAddress = "sales@example.com", DisplayName = "Sales", MailServerId = production.Id,
+            ImapHost = "imap.example.com", ImapUsername = "sales@example.com", ImapPassword = "Imap-secret!",
+        })).Succeeded.Should().BeTrue();
+        (await accounts.CreateAsync(new EmailAccountInput
+        {
+            EmailAddress = "news@example.com", DisplayName = "Marketing", MailServerId = backup.Id,
+        })).Succeeded.Should().BeTrue();
+
+        // What the sync will write: one success, and a failing account.
+        var factory = scope.ServiceProvider.GetRequiredService<IDbContextFactory<EmailSettingsDbContext>>();
+        await using var db = await factory.CreateDbContextAsync();
+        var now = DateTime.UtcNow;
+        await db.EmailAccounts.Where(a => a.Id == support.Id)
+            .ExecuteUpdateAsync(u => u.SetProperty(a => a.LastSyncSucceededAt, now.AddMinutes(-2)));
+        await db.EmailAccounts.Where(a => a.EmailAddress == "sales@example.com")
+            .ExecuteUpdateAsync(u => u
+                .SetProperty(a => a.LastSyncSucceededAt, now.AddDays(-1))
+                .SetProperty(a => a.LastSyncFailedAt, now.AddMinutes(-5))
+                .SetProperty(a => a.LastSyncError, "The IMAP server refused the username or password.")
+                .SetProperty(a => a.FailingSince, now.AddHours(-3)));
     }
 }

@@ -12,7 +12,7 @@ namespace EmailSettings.Portal.Components.Pages.EmailSettings;
 /// </summary>
 public partial class EmailSettingsPage
 {
-    private static readonly DialogOptions FormDialog = new() { MaxWidth = MaxWidth.Small, FullWidth = true, CloseButton = true };
+    private static readonly DialogOptions FormDialog = new() { MaxWidth = MaxWidth.Small, FullWidth = true };
     private static readonly DialogOptions ConfirmDialog = new() { MaxWidth = MaxWidth.ExtraSmall, FullWidth = true };
 
     private IReadOnlyList<MailServerSummary>? servers;
