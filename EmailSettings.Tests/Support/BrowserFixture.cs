@@ -118,6 +118,8 @@ public sealed class BrowserPage : IAsyncDisposable
     {
         Directory.CreateDirectory(BrowserFixture.ScreenshotFolder);
         var path = Path.Combine(BrowserFixture.ScreenshotFolder, name + ".png");
+        // A full-page shot of a scrolled page draws the fixed app bar mid-page.
+        await Page.EvaluateAsync("() => window.scrollTo(0, 0)");
         await Page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true, Animations = ScreenshotAnimations.Disabled });
         return path;
     }
