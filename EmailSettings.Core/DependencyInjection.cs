@@ -1,7 +1,9 @@
+using EmailSettings.Core.Connections;
 using EmailSettings.Core.Data;
 using EmailSettings.Core.EmailAccounts;
 using EmailSettings.Core.MailServers;
 using EmailSettings.Core.Secrets;
+using EmailSettings.Core.Sending;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -31,6 +33,8 @@ public static class DependencyInjection
 
         builder.Services.AddScoped<MailServerService>();
         builder.Services.AddScoped<EmailAccountService>();
+        builder.Services.AddConnectionTests();
+        builder.Services.AddEmailSending();
         return builder;
     }
 

@@ -1,0 +1,82 @@
+using System.Text.RegularExpressions;
+using EmailSettings.Core.EmailAccounts;
+using EmailSettings.Core.MailServers;
+
+namespace EmailSettings.Core.Connections;
+
+/// <summary>
+/// The protocol-specific words of a connection test: which dialog fields it reads, how the spec labels them,
+/// which port means TLS on connect, and what the protocol's greeting looks like.
+/// </summary>
+internal sealed partial class ConnectionProtocol
+{
+    public static readonly ConnectionProtocol Smtp = new()
+    {
+        Name = "SMTP",
+        HostField = nameof(MailServerInput.SmtpHost),
+        PortField = nameof(MailServerInput.SmtpPort),
+        UsernameField = nameof(MailServerInput.SmtpUsername),
+        PasswordField = nameof(MailServerInput.SmtpPassword),
+        TlsField = nameof(MailServerInput.UseTls),
+        HostLabel = "SMTP Host",
+        PortLabel = "SMTP Port",
+        UsernameLabel = "SMTP Username",
+        PasswordLabel = "SMTP Password",
+        TlsLabel = "Use TLS/STARTTLS",
+        ImplicitTlsPort = TlsPolicy.SmtpImplicitTlsPort,
+        StartTlsPort = 587,
+        PortAdvice = "SMTP normally uses port 587 (STARTTLS), 465 (TLS on connect) or 25 (plain).",
+        IsGreeting = line => SmtpReply().IsMatch(line),
+    };
+
+    public static readonly ConnectionProtocol Imap = new()
+    {
+        Name = "IMAP",
+        HostField = nameof(EmailAccountInput.ImapHost),
+        PortField = nameof(EmailAccountInput.ImapPort),
+        UsernameField = nameof(EmailAccountInput.ImapUsername),
+        PasswordField = nameof(EmailAccountInput.ImapPassword),
+        TlsField = nameof(EmailAccountInput.ImapUseTls),
+        HostLabel = "IMAP Host",
+        PortLabel = "IMAP Port",
+        UsernameLabel = "IMAP Username",
+        PasswordLabel = "IMAP Password",
+        TlsLabel = "Use TLS/SSL",
+        ImplicitTlsPort = TlsPolicy.ImapImplicitTlsPort,
+        StartTlsPort = 143,
+        PortAdvice = "IMAP normally uses port 993 (TLS on connect) or 143 (STARTTLS).",
+        IsGreeting = line => line.StartsWith("* OK", StringComparison.OrdinalIgnoreCase)
+            || line.StartsWith("* PREAUTH", StringComparison.OrdinalIgnoreCase)
+            || line.StartsWith("* BYE", StringComparison.OrdinalIgnoreCase),
+    };
+
+    private ConnectionProtocol()
+    {
+    }
+
+    public required string Name { get; init; }
+    public required string HostField { get; init; }
+    public required string PortField { get; init; }
+    public required string UsernameField { get; init; }
+    public required string PasswordField { get; init; }
+    public required string TlsField { get; init; }
+    public required string HostLabel { get; init; }
+    public required string PortLabel { get; init; }
+    public required string UsernameLabel { get; init; }
+    public required string PasswordLabel { get; init; }
+    public required string TlsLabel { get; init; }
+
+    /// <summary>The port on which this portal uses TLS on connect (465 / 993); every other port with TLS on uses STARTTLS.</summary>
+    public required int ImplicitTlsPort { get; init; }
+
+    /// <summary>The usual STARTTLS port, for hints.</summary>
+    public required int StartTlsPort { get; init; }
+
+    public required string PortAdvice { get; init; }
+
+    /// <summary>True when a line a server sent first is this protocol's greeting (SMTP "220 …", IMAP "* OK …").</summary>
+    public required Func<string, bool> IsGreeting { get; init; }
+
+    [GeneratedRegex(@"^[2-5][0-9]{2}([ -]|$)")]
+    private static partial Regex SmtpReply();
+}

@@ -1,0 +1,238 @@
+using System.Security.Cryptography;
+using EmailSettings.Core.Data;
+using EmailSettings.Core.MailServers;
+using EmailSettings.Core.Secrets;
+using EmailSettings.Core.Tenancy;
+using MailKit;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace EmailSettings.Core.Connections;
+
+/// <summary>
+/// Test Connection of the mail server dialog: reaches the host, negotiates TLS, signs in when a username is given
+/// and says QUIT. It never starts a mail transaction (no MAIL FROM, no DATA), so no email is ever sent.
+/// </summary>
+public sealed class SmtpConnectionTester(
+    ITenantContext tenant,
+    IDbContextFactory<EmailSettingsDbContext> dbFactory,
+    SecretProtector secrets,
+    IOptions<ConnectionTestOptions> options,
+    TimeProvider time,
+    ILogger<SmtpConnectionTester> logger)
+{
+    private static readonly ConnectionProtocol Protocol = ConnectionProtocol.Smtp;
+
+    private static readonly string[] ConnectionFields =
+    [
+        nameof(MailServerInput.SmtpHost),
+        nameof(MailServerInput.SmtpPort),
+        nameof(MailServerInput.SmtpUsername),
+        nameof(MailServerInput.SmtpPassword),
+    ];
+
+    private static readonly (SmtpCapabilities Flag, string Keyword)[] Extensions =
+    [
+        (SmtpCapabilities.StartTLS, "STARTTLS"),
+        (SmtpCapabilities.Size, "SIZE"),
+        (SmtpCapabilities.EightBitMime, "8BITMIME"),
+        (SmtpCapabilities.Pipelining, "PIPELINING"),
+        (SmtpCapabilities.EnhancedStatusCodes, "ENHANCEDSTATUSCODES"),
+        (SmtpCapabilities.UTF8, "SMTPUTF8"),
+        (SmtpCapabilities.Dsn, "DSN"),
+        (SmtpCapabilities.Chunking, "CHUNKING"),
+        (SmtpCapabilities.BinaryMime, "BINARYMIME"),
+        (SmtpCapabilities.RequireTLS, "REQUIRETLS"),
+    ];
+
+    /// <summary>
+    /// Tests the values as typed (unsaved). With <paramref name="existingServerId"/> and a blank password, the stored
+    /// password of that server is used, provided the server is in the caller's tenant and the username is unchanged.
+    /// </summary>
+    public async Task<ConnectionTestResult> TestAsync(MailServerInput input, int? existingServerId, CancellationToken ct)
+    {
+        var tenantId = tenant.RequireTenantAdmin();
+        var started = time.GetTimestamp();
+
+        var errors = input.Validate();
+        var invalid = ConnectionFields.FirstOrDefault(errors.ContainsKey);
+        if (invalid is not null)
+        {
+            return ConnectionTestResult.Failed(Protocol.Name, ConnectionFailureKind.InvalidInput, errors[invalid], invalid,
+                "Correct the field, then test again.", time.GetElapsedTime(started));
+        }
+
+        var username = string.IsNullOrWhiteSpace(input.SmtpUsername) ? null : input.SmtpUsername.Trim();
+        var password = string.IsNullOrEmpty(input.SmtpPassword) ? null : input.SmtpPassword;
+        if (existingServerId is { } id)
+        {
+            await using var db = await dbFactory.CreateForTenantAsync(tenantId, ct);
+            var stored = await db.MailServers.AsNoTracking()
+                .Where(s => s.Id == id && s.TenantId == tenantId)
+                .Select(s => new { s.SmtpUsername, s.SmtpPasswordProtected })
+                .FirstOrDefaultAsync(ct);
+            if (stored is null)
+            {
+                return ConnectionTestResult.Failed(Protocol.Name, ConnectionFailureKind.NotFound, MailServerService.NotFoundMessage, null,
+                    "Close the dialog; the server may have been deleted.", time.GetElapsedTime(started));
+            }
+            if (username is not null && password is null && stored.SmtpPasswordProtected is not null)
+            {
+                if (!string.Equals(stored.SmtpUsername, username, StringComparison.Ordinal))
+                {
+                    return PasswordRequired(
+                        $"SMTP Username differs from the saved one, so the saved password is not used. Enter the SMTP Password for \"{username}\".",
+                        started);
+                }
+                password = Unprotect(stored.SmtpPasswordProtected, id);
+                if (password is null)
+                {
+                    return PasswordRequired("The saved SMTP Password can no longer be read. Enter it again.", started);
+                }
+            }
+        }
+        if (username is not null && password is null)
+        {
+            return PasswordRequired($"Enter the SMTP Password to test signing in as \"{username}\".", started);
+        }
+
+        var target = new ConnectionTarget(
+            input.SmtpHost.Trim(), input.SmtpPort, input.UseTls, TlsPolicy.ForSmtp(input.SmtpPort, input.UseTls),
+            username, password, input.PinnedCertificateSha256);
+        using var run = new ConnectionTestRun(Protocol, target, options.Value.Timeout, time, ct);
+        var result = await RunAsync(run, target);
+        Log(tenantId, result, run);
+        return result;
+    }
+
+    private async Task<ConnectionTestResult> RunAsync(ConnectionTestRun run, ConnectionTarget target)
+    {
+        // NullProtocolLogger: a protocol log would record the AUTH exchange, and with it the password.
+        using var client = new SmtpClient(new NullProtocolLogger())
+        {
+            Timeout = run.ClientTimeoutMilliseconds,
+            ServerCertificateValidationCallback = run.Certificate.Validate,
+        };
+        try
+        {
+            using var socket = await run.ConnectSocketAsync();
+            await client.ConnectAsync(socket, target.Host, target.Port, target.Mode, run.HandshakeToken());
+            run.Secure = client.IsSecure;
+
+            if (target.Username is not null)
+            {
+                run.Stage = ConnectionStage.Authenticating;
+                var refusal = SignInNotOffered(client, run);
+                if (refusal is not null)
+                {
+                    await QuitAsync(client, run);
+                    return refusal;
+                }
+                await client.AuthenticateAsync(run.ChooseMechanism(client.AuthenticationMechanisms)!, run.Token);
+            }
+
+            run.Stage = ConnectionStage.Disconnecting;
+            var tls = ConnectionTestRun.DescribeTls(client.IsSecure, client.SslProtocol);
+            var capabilities = CapabilitiesOf(client);
+            var offersStartTls = client.Capabilities.HasFlag(SmtpCapabilities.StartTLS);
+            await QuitAsync(client, run);
+
+            var summary = target.Username is null
+                ? $"Connected to {target.Host}:{target.Port} with {run.ChannelText(tls)}. No sign-in was tried because SMTP Username is blank."
+                : $"Connected to {target.Host}:{target.Port} with {run.ChannelText(tls)} and signed in as \"{target.Username}\".";
+            var result = run.Succeeded(summary, tls, capabilities);
+            return target.Mode != SecureSocketOptions.None ? result : result with
+            {
+                Hint = offersStartTls
+                    ? "The connection is not encrypted, although the server offers STARTTLS: turn on Use TLS/STARTTLS."
+                    : "The connection is not encrypted: the password and mail travel in plain text.",
+            };
+        }
+        catch (Exception ex) when (ConnectionTestRun.IsConnectionError(ex))
+        {
+            return await run.FailedAsync(ex);
+        }
+    }
+
+    /// <summary>Explains a missing or unusable AUTH before trying it, so the admin learns which setting to change.</summary>
+    private static ConnectionTestResult? SignInNotOffered(SmtpClient client, ConnectionTestRun run)
+    {
+        if (!client.Capabilities.HasFlag(SmtpCapabilities.Authentication))
+        {
+            return !client.IsSecure && client.Capabilities.HasFlag(SmtpCapabilities.StartTLS)
+                ? run.Failed(ConnectionFailureKind.AuthenticationMechanismNotSupported,
+                    "The server offers sign-in only over TLS (it offers STARTTLS), and Use TLS/STARTTLS is off.",
+                    Protocol.TlsField, "Turn on Use TLS/STARTTLS.")
+                : run.Failed(ConnectionFailureKind.AuthenticationMechanismNotSupported,
+                    "The server does not offer sign-in (no AUTH).",
+                    Protocol.UsernameField,
+                    "Leave SMTP Username and SMTP Password blank if the server accepts mail from the portal without sign-in; otherwise ask the provider which port offers AUTH.");
+        }
+        var offered = client.AuthenticationMechanisms.ToList();
+        if (!offered.Any(ConnectionTestRun.IsPasswordMechanism))
+        {
+            return run.Failed(ConnectionFailureKind.AuthenticationMechanismNotSupported,
+                $"The server offers only sign-in methods this portal cannot use with a password: {string.Join(", ", offered)}.",
+                Protocol.UsernameField,
+                "Ask the provider to enable password sign-in (AUTH PLAIN or LOGIN), for example with an app password.");
+        }
+        return null;
+    }
+
+    private static List<string> CapabilitiesOf(SmtpClient client)
+    {
+        var list = new List<string>();
+        if (client.Capabilities.HasFlag(SmtpCapabilities.Authentication))
+        {
+            list.Add(("AUTH " + string.Join(' ', client.AuthenticationMechanisms)).TrimEnd());
+        }
+        list.AddRange(Extensions.Where(e => client.Capabilities.HasFlag(e.Flag)).Select(e => e.Keyword));
+        return list;
+    }
+
+    /// <summary>Says QUIT. A server that hangs up instead does not make a successful test fail.</summary>
+    private async Task QuitAsync(SmtpClient client, ConnectionTestRun run)
+    {
+        run.Stage = ConnectionStage.Disconnecting;
+        try
+        {
+            await client.DisconnectAsync(true, run.Token);
+        }
+        catch (Exception ex) when (ex is IOException or ProtocolException or CommandException or OperationCanceledException)
+        {
+            logger.LogDebug("QUIT did not complete cleanly ({Error}); the test result stands", run.Scrub(ex.Message));
+        }
+    }
+
+    private string? Unprotect(string protectedPassword, int serverId)
+    {
+        try
+        {
+            return secrets.Unprotect(SecretKind.SmtpPassword, protectedPassword);
+        }
+        catch (CryptographicException)
+        {
+            logger.LogWarning("The stored SMTP password of server {ServerId} cannot be decrypted (Data Protection keys changed?)", serverId);
+            return null;
+        }
+    }
+
+    private ConnectionTestResult PasswordRequired(string summary, long started) =>
+        ConnectionTestResult.Failed(Protocol.Name, ConnectionFailureKind.PasswordRequired, summary, Protocol.PasswordField,
+            "Type the password, then test again. Nothing is saved until you save the dialog.", time.GetElapsedTime(started));
+
+    private void Log(Guid tenantId, ConnectionTestResult result, ConnectionTestRun run)
+    {
+        logger.LogInformation(
+            "SMTP connection test of {Host}:{Port} ({TlsMode}) for tenant {TenantId}: {Outcome} after {ElapsedMs} ms",
+            result.Host, result.Port, result.TlsMode, tenantId, result.Succeeded ? "succeeded" : result.Failure.ToString(),
+            (long)result.Elapsed.TotalMilliseconds);
+        if (result.Detail is not null)
+        {
+            logger.LogDebug("SMTP connection test detail: {Detail}", run.Scrub(result.Detail));
+        }
+    }
+}

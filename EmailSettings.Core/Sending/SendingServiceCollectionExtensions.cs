@@ -1,0 +1,19 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EmailSettings.Core.Sending;
+
+public static class SendingServiceCollectionExtensions
+{
+    /// <summary>Outbound sending (<see cref="IEmailSender"/>) and the email log, configured from "Sending".</summary>
+    public static IServiceCollection AddEmailSending(this IServiceCollection services)
+    {
+        services.AddOptions<SendingOptions>()
+            .BindConfiguration(SendingOptions.SectionName)
+            .Validate(o => o.Timeout > TimeSpan.Zero && o.Timeout <= TimeSpan.FromMinutes(10),
+                "Sending:Timeout must be between 00:00:01 and 00:10:00, e.g. \"00:00:30\".")
+            .ValidateOnStart();
+        services.AddScoped<IEmailSender, SmtpEmailSender>();
+        services.AddScoped<EmailLogService>();
+        return services;
+    }
+}
