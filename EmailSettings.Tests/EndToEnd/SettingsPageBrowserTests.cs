@@ -23,7 +23,7 @@ public class SettingsPageBrowserTests(BrowserFixture browser) : IClassFixture<Br
         var nav = page.GetByRole(AriaRole.Navigation, new() { Name = "Main navigation" });
         await Expect(nav.GetByText("Communications")).ToBeVisibleAsync();
         await Expect(nav.GetByText("Settings")).ToBeVisibleAsync();
-        await nav.GetByRole(AriaRole.Link, new() { Name = "Email" }).ClickAsync();
+        await nav.GetByRole(AriaRole.Link, new() { Name = "Email", Exact = true }).ClickAsync();
         await Expect(page).ToHaveURLAsync(new Uri(app.BaseUrl, "communications/settings/email").ToString());
         await Expect(page).ToHaveTitleAsync("Email Settings");
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Email Settings", Level = 1 })).ToBeVisibleAsync();

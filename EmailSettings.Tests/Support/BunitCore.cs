@@ -1,4 +1,5 @@
 using Bunit;
+using Bunit.Rendering;
 using EmailSettings.Core.EmailAccounts;
 using EmailSettings.Core.MailServers;
 using Microsoft.AspNetCore.Components;
@@ -49,7 +50,7 @@ public sealed class BunitCore : IAsyncDisposable
     public Guid TenantId { get; }
 
     /// <summary>The rendered MudPopoverProvider, MudDialogProvider and MudSnackbarProvider: open dialogs and snackbars render here.</summary>
-    public IRenderedComponent<ContainerFragment> Providers => providers ??= Context.Render<ContainerFragment>(p => p.AddChildContent(b =>
+    public IRenderedComponent<ContainerFragment> Providers => providers ??= Context.Render(b =>
     {
         b.OpenComponent<MudPopoverProvider>(0);
         b.CloseComponent();
@@ -57,7 +58,7 @@ public sealed class BunitCore : IAsyncDisposable
         b.CloseComponent();
         b.OpenComponent<MudSnackbarProvider>(2);
         b.CloseComponent();
-    }));
+    });
 
     public static async Task<BunitCore> CreateAsync()
     {
@@ -107,13 +108,4 @@ public sealed class BunitCore : IAsyncDisposable
         await Context.DisposeAsync();
         await Core.DisposeAsync();
     }
-}
-
-/// <summary>Renders its child content; lets a test render several providers side by side.</summary>
-public sealed class ContainerFragment : ComponentBase
-{
-    [Parameter] public RenderFragment? ChildContent { get; set; }
-
-    protected override void BuildRenderTree(Microsoft.AspNetCore.Components.Rendering.RenderTreeBuilder builder) =>
-        builder.AddContent(0, ChildContent);
 }
