@@ -13,6 +13,9 @@ namespace EmailSettings.Portal.Components.Pages.EmailSettings;
 /// </summary>
 public partial class EmailAccountDialog
 {
+    /// <summary>The fields that show their own message; any other field's message goes into the form message.</summary>
+    private static readonly HashSet<string> FieldsWithInputs = [nameof(EmailAccountInput.EmailAddress), nameof(EmailAccountInput.DisplayName), nameof(EmailAccountInput.MailServerId), nameof(EmailAccountInput.ImapHost), nameof(EmailAccountInput.ImapPort), nameof(EmailAccountInput.ImapUsername), nameof(EmailAccountInput.ImapPassword)];
+
     private static readonly Dictionary<string, object> NoAutofill = new() { ["autocomplete"] = "off" };
     private static readonly Dictionary<string, object> NewPassword = new() { ["autocomplete"] = "new-password" };
 
@@ -145,7 +148,9 @@ public partial class EmailAccountDialog
                 return;
             }
             errors = new Dictionary<string, string>(result.FieldErrors);
-            formMessage = result.Message;
+            formMessage = string.Join(" ", new[] { result.Message }
+                .Concat(result.FieldErrors.Where(e => !FieldsWithInputs.Contains(e.Key)).Select(e => e.Value))
+                .Where(m => !string.IsNullOrEmpty(m)));
             Snackbar.Add(result.Message ?? "The email account was not saved.", Severity.Error);
             if (result.FieldErrors.ContainsKey(nameof(EmailAccountInput.MailServerId)))
             {

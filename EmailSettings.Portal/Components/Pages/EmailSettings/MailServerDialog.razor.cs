@@ -11,6 +11,9 @@ namespace EmailSettings.Portal.Components.Pages.EmailSettings;
 /// </summary>
 public partial class MailServerDialog
 {
+    /// <summary>The fields that show their own message; any other field's message goes into the form message.</summary>
+    private static readonly HashSet<string> FieldsWithInputs = [nameof(MailServerInput.Name), nameof(MailServerInput.SmtpHost), nameof(MailServerInput.SmtpPort), nameof(MailServerInput.SmtpUsername), nameof(MailServerInput.SmtpPassword)];
+
     private static readonly Dictionary<string, object> NoAutofill = new() { ["autocomplete"] = "off" };
     private static readonly Dictionary<string, object> NewPassword = new() { ["autocomplete"] = "new-password" };
 
@@ -122,7 +125,9 @@ public partial class MailServerDialog
                 return;
             }
             errors = new Dictionary<string, string>(result.FieldErrors);
-            formMessage = result.Message;
+            formMessage = string.Join(" ", new[] { result.Message }
+                .Concat(result.FieldErrors.Where(e => !FieldsWithInputs.Contains(e.Key)).Select(e => e.Value))
+                .Where(m => !string.IsNullOrEmpty(m)));
             Snackbar.Add(result.Message ?? "The mail server was not saved.", Severity.Error);
         }
         catch (TenantAccessDeniedException ex)
