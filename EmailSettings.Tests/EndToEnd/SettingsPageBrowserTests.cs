@@ -1,3 +1,4 @@
+using EmailSettings.Core.Tenancy;
 using EmailSettings.Core.Data;
 using EmailSettings.Core.EmailAccounts;
 using EmailSettings.Core.MailServers;
@@ -19,7 +20,7 @@ public class SettingsPageBrowserTests(BrowserFixture browser) : IClassFixture<Br
         var page = tab.Page;
 
         // Communications → Settings → Email, as the spec's first common task says.
-        await tab.GotoAsync("/");
+        await page.SignInAndOpenAsync(app.BaseUrl.ToString(), TestUsers.DemoAdmin);
         var nav = page.GetByRole(AriaRole.Navigation, new() { Name = "Main navigation" });
         await Expect(nav.GetByText("Communications")).ToBeVisibleAsync();
         await Expect(nav.GetByText("Settings")).ToBeVisibleAsync();
@@ -86,7 +87,7 @@ public class SettingsPageBrowserTests(BrowserFixture browser) : IClassFixture<Br
         await using var app = new PortalApp();
         await using var tab = await browser.NewPageAsync(app.BaseUrl);
         var page = tab.Page;
-        await tab.GotoAsync("/communications/settings/email");
+        await page.SignInAndOpenAsync(app.BaseUrl.ToString(), TestUsers.DemoAdmin);
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Add Server", Exact = true }).FocusAsync();
         await page.Keyboard.PressAsync("Enter");
@@ -120,7 +121,7 @@ public class SettingsPageBrowserTests(BrowserFixture browser) : IClassFixture<Br
         await SeedAsync(app);
         await using var tab = await browser.NewPageAsync(baseUrl);
         var page = tab.Page;
-        await tab.GotoAsync("/communications/settings/email");
+        await page.SignInAndOpenAsync(app.BaseUrl.ToString(), TestUsers.DemoAdmin);
         await Expect(page.Locator(".server-card")).ToHaveCountAsync(2);
         await Expect(page.Locator(".account-card")).ToHaveCountAsync(3);
         await tab.ScreenshotAsync("05-populated");
@@ -192,7 +193,7 @@ public class SettingsPageBrowserTests(BrowserFixture browser) : IClassFixture<Br
 
     private static async Task SeedAsync(PortalApp app)
     {
-        using var scope = app.Services.CreateScope();
+        await using var scope = app.Services.CreateScopeForTenant(DemoTenant.Id);
         var servers = scope.ServiceProvider.GetRequiredService<MailServerService>();
         var accounts = scope.ServiceProvider.GetRequiredService<EmailAccountService>();
         var production = (await servers.CreateAsync(new MailServerInput

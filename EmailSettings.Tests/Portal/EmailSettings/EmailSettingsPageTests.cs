@@ -112,7 +112,7 @@ public class EmailSettingsPageTests
 
         var replaced = ui.Context.Render<EmailAccountCard>(p => p
             .Add(c => c.Account, account)
-            .Add(c => c.SyncButton, b => b.AddMarkupContent(0, "<button class=\"custom-sync\">Sync via job</button>")));
+            .Add(c => c.SyncAction, b => b.AddMarkupContent(0, "<button class=\"custom-sync\">Sync via job</button>")));
         replaced.FindAll(".custom-sync").Should().ContainSingle();
         replaced.HasButton("Sync Support").Should().BeFalse();
     }

@@ -1,3 +1,4 @@
+using EmailSettings.Core.Connections;
 using EmailSettings.Core.EmailAccounts;
 using EmailSettings.Core.MailServers;
 using EmailSettings.Core.Tenancy;
@@ -50,25 +51,26 @@ public partial class EmailAccountDialog
         : "Stored encrypted; never shown again";
 
     /// <summary>
-    /// What a connection test needs: the account being edited (for its stored password when the field is blank)
-    /// and a copy of what is typed now. Null while loading.
+    /// Tests what is typed now, unsaved; a blank password on edit means the stored one of this account.
+    /// The copy keeps the test's values fixed while the admin goes on typing.
     /// </summary>
-    public (int? AccountId, EmailAccountInput Input)? ConnectionTestRequest() => input is null
-        ? null
-        : (AccountId, new EmailAccountInput
-        {
-            EmailAddress = input.EmailAddress,
-            DisplayName = input.DisplayName,
-            MailServerId = input.MailServerId,
-            IsDefault = input.IsDefault,
-            ImapHost = input.ImapHost,
-            ImapPort = input.ImapPort,
-            ImapUsername = input.ImapUsername,
-            ImapPassword = input.ImapPassword,
-            ImapUseTls = input.ImapUseTls,
-            ImapPinnedCertificateSha256 = input.ImapPinnedCertificateSha256,
-            HasStoredImapPassword = input.HasStoredImapPassword,
-        });
+    private Task<ConnectionTestResult> TestConnectionAsync(CancellationToken ct) =>
+        ImapTester.TestAsync(Snapshot(input!), AccountId, ct);
+
+    private static EmailAccountInput Snapshot(EmailAccountInput from) => new()
+    {
+        EmailAddress = from.EmailAddress,
+        DisplayName = from.DisplayName,
+        MailServerId = from.MailServerId,
+        IsDefault = from.IsDefault,
+        ImapHost = from.ImapHost,
+        ImapPort = from.ImapPort,
+        ImapUsername = from.ImapUsername,
+        ImapPassword = from.ImapPassword,
+        ImapUseTls = from.ImapUseTls,
+        ImapPinnedCertificateSha256 = from.ImapPinnedCertificateSha256,
+        HasStoredImapPassword = from.HasStoredImapPassword,
+    };
 
     protected override async Task OnInitializedAsync()
     {

@@ -1,7 +1,9 @@
+using System.Security.Claims;
 using EmailSettings.Core.EmailAccounts;
 using EmailSettings.Core.MailServers;
 using EmailSettings.Core.Tenancy;
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
 using MudBlazor;
 
 namespace EmailSettings.Portal.Components.Pages.EmailSettings;
@@ -20,6 +22,7 @@ public partial class EmailSettingsPage
     private string? loadError;
     private bool busy;
 
+    [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
     [Inject] private MailServerService Servers { get; set; } = default!;
     [Inject] private EmailAccountService Accounts { get; set; } = default!;
     [Inject] private IDialogService Dialogs { get; set; } = default!;
@@ -64,6 +67,18 @@ public partial class EmailSettingsPage
 
     private async Task EditAccountAsync(EmailAccountSummary account) =>
         await ShowFormAsync<EmailAccountDialog>("Edit Email Account", new DialogParameters<EmailAccountDialog> { { d => d.AccountId, account.Id } });
+
+    private async Task SendTestEmailAsync(EmailAccountSummary account)
+    {
+        var user = (await AuthenticationState).User;
+        var parameters = new DialogParameters<SendTestEmailDialog>
+        {
+            { d => d.AccountId, account.Id },
+            { d => d.AccountName, account.DisplayName },
+            { d => d.DefaultRecipient, user.FindFirst(ClaimTypes.Email)?.Value ?? user.Identity?.Name },
+        };
+        await Dialogs.ShowAsync<SendTestEmailDialog>("Send test email", parameters, FormDialog);
+    }
 
     private async Task ShowFormAsync<TDialog>(string title, DialogParameters parameters) where TDialog : ComponentBase
     {

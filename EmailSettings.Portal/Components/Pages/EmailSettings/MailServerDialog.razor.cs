@@ -1,3 +1,4 @@
+using EmailSettings.Core.Connections;
 using EmailSettings.Core.MailServers;
 using EmailSettings.Core.Tenancy;
 using Microsoft.AspNetCore.Components;
@@ -39,22 +40,23 @@ public partial class MailServerDialog
         : "Stored encrypted; never shown again";
 
     /// <summary>
-    /// What a connection test needs: the server being edited (for its stored password when the field is blank)
-    /// and a copy of what is typed now. Null while loading.
+    /// Tests what is typed now, unsaved; a blank password on edit means the stored one of this server.
+    /// The copy keeps the test's values fixed while the admin goes on typing.
     /// </summary>
-    public (int? ServerId, MailServerInput Input)? ConnectionTestRequest() => input is null
-        ? null
-        : (ServerId, new MailServerInput
-        {
-            Name = input.Name,
-            SmtpHost = input.SmtpHost,
-            SmtpPort = input.SmtpPort,
-            SmtpUsername = input.SmtpUsername,
-            SmtpPassword = input.SmtpPassword,
-            UseTls = input.UseTls,
-            PinnedCertificateSha256 = input.PinnedCertificateSha256,
-            HasStoredPassword = input.HasStoredPassword,
-        });
+    private Task<ConnectionTestResult> TestConnectionAsync(CancellationToken ct) =>
+        SmtpTester.TestAsync(Snapshot(input!), ServerId, ct);
+
+    private static MailServerInput Snapshot(MailServerInput from) => new()
+    {
+        Name = from.Name,
+        SmtpHost = from.SmtpHost,
+        SmtpPort = from.SmtpPort,
+        SmtpUsername = from.SmtpUsername,
+        SmtpPassword = from.SmtpPassword,
+        UseTls = from.UseTls,
+        PinnedCertificateSha256 = from.PinnedCertificateSha256,
+        HasStoredPassword = from.HasStoredPassword,
+    };
 
     protected override async Task OnInitializedAsync()
     {
