@@ -13,7 +13,12 @@ builder.AddEmailSettingsCore();
 builder.AddPortalAuthentication();
 
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
-builder.Services.AddMudServices();
+builder.Services.AddMudServices(options =>
+{
+    // Bottom right keeps the app bar (user, tenant, Sign out) and the section buttons visible while snackbars show.
+    options.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomRight;
+    options.SnackbarConfiguration.PreventDuplicates = false;
+});
 
 var app = builder.Build();
 
