@@ -116,8 +116,9 @@ public sealed class BrowserPage : IAsyncDisposable
     /// <summary>Saves a full-page PNG under the screenshot folder and returns its path.</summary>
     public async Task<string> ScreenshotAsync(string name)
     {
-        Directory.CreateDirectory(BrowserFixture.ScreenshotFolder);
+        // A name may hold a sub-folder ("journey/01-empty-page") to keep one test's steps together.
         var path = Path.Combine(BrowserFixture.ScreenshotFolder, name + ".png");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         // A full-page shot of a scrolled page draws the fixed app bar mid-page.
         await Page.EvaluateAsync("() => window.scrollTo(0, 0)");
         await Page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true, Animations = ScreenshotAnimations.Disabled });
