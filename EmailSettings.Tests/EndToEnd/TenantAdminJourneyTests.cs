@@ -108,6 +108,8 @@ public class TenantAdminJourneyTests(BrowserFixture browser) : IClassFixture<Bro
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Trust this certificate" }).ClickAsync();
         await Expect(dialog.GetByText($"signed in as \"{ImapUser}\"")).ToBeVisibleAsync();
         await Expect(dialog.GetByText("3 messages", new() { Exact = true })).ToBeVisibleAsync();
+        // The result sits below the fold of the long account dialog: the panel brings it into view.
+        await Expect(dialog.GetByText("The certificate was accepted because you chose to trust it.")).ToBeInViewportAsync();
         await shots.TakeAsync("imap-test-succeeded");
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Add Account" }).ClickAsync();
         await Expect(dialog).ToHaveCountAsync(0);
@@ -142,8 +144,10 @@ public class TenantAdminJourneyTests(BrowserFixture browser) : IClassFixture<Bro
         }
         await Expect(supportCard).ToContainTextAsync("5 messages");
         await supportCard.GetByRole(AriaRole.Link, new() { Name = "View messages" }).ClickAsync();
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Messages of Support Inbox" })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Messages of Support Inbox", Exact = true })).ToBeVisibleAsync();
         await tab.WaitForCircuitAsync();
+        await Expect(page.GetByText(ImapUser, new() { Exact = true })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Sync Support Inbox", Exact = true })).ToBeVisibleAsync();
         var rows = page.GetByRole(AriaRole.Row).Filter(new() { HasText = "Test message" });
         await Expect(rows).ToHaveCountAsync(5);
         await Expect(rows.First).ToContainTextAsync("Test message 5");
