@@ -23,6 +23,9 @@ public sealed class BrowserFixture : IAsyncLifetime
         {
             throw new InvalidOperationException($"Chromium is missing at {ChromiumPath}: install it with `apt-get install chromium` (test.sh does this).");
         }
+        // Expect(...) waits 5 s by default; a loaded CI machine (Blazor render + SignalR round trip + SQLite) can
+        // take longer without anything being wrong. Same patience as actions (15 s below); a real failure still fails.
+        Assertions.SetDefaultExpectTimeout(15_000);
         playwright = await Playwright.CreateAsync();
         browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
