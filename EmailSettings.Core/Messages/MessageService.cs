@@ -10,7 +10,14 @@ namespace EmailSettings.Core.Messages;
 public sealed record MessageListItem(long Id, long Uid, string From, string To, string Subject, DateTime? Date, long Size, bool IsSeen, string Preview);
 
 /// <summary>One page of an account's synced messages.</summary>
-public sealed record MessagePage(int AccountId, string AccountName, IReadOnlyList<MessageListItem> Items, int TotalCount, int Page, int PageSize);
+/// <param name="AccountName">"Display Name &lt;address&gt;", for text that names the account once.</param>
+public sealed record MessagePage(int AccountId, string AccountName, IReadOnlyList<MessageListItem> Items, int TotalCount, int Page, int PageSize)
+{
+    /// <summary>The account's display name as the settings page shows it (its address when the name is blank).</summary>
+    public string DisplayName { get; init; } = AccountName;
+
+    public string EmailAddress { get; init; } = "";
+}
 
 /// <summary>The messages the IMAP sync stored, per account of the caller's tenant.</summary>
 public sealed class MessageService(IDbContextFactory<EmailSettingsDbContext> dbFactory, ITenantContext tenant)
@@ -50,7 +57,11 @@ public sealed class MessageService(IDbContextFactory<EmailSettingsDbContext> dbF
             .Select(m => new MessageListItem(m.Id, m.Uid, m.From, m.To, m.Subject, m.Date, m.Size, m.IsSeen, m.Preview))
             .ToListAsync(ct);
         var name = string.IsNullOrWhiteSpace(account.DisplayName) ? account.EmailAddress : $"{account.DisplayName} <{account.EmailAddress}>";
-        return Result<MessagePage>.Ok(new MessagePage(accountId, name, items, total, page, pageSize));
+        return Result<MessagePage>.Ok(new MessagePage(accountId, name, items, total, page, pageSize)
+        {
+            DisplayName = string.IsNullOrWhiteSpace(account.DisplayName) ? account.EmailAddress : account.DisplayName,
+            EmailAddress = account.EmailAddress,
+        });
     }
 
     private static string EscapeLike(string value) =>

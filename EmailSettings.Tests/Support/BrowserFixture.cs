@@ -23,6 +23,9 @@ public sealed class BrowserFixture : IAsyncLifetime
         {
             throw new InvalidOperationException($"Chromium is missing at {ChromiumPath}: install it with `apt-get install chromium` (test.sh does this).");
         }
+        // Expect(...) waits 5 s by default; a loaded CI machine (Blazor render + SignalR round trip + SQLite) can
+        // take longer without anything being wrong. Same patience as actions (15 s below); a real failure still fails.
+        Assertions.SetDefaultExpectTimeout(15_000);
         playwright = await Playwright.CreateAsync();
         browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -116,8 +119,9 @@ public sealed class BrowserPage : IAsyncDisposable
     /// <summary>Saves a full-page PNG under the screenshot folder and returns its path.</summary>
     public async Task<string> ScreenshotAsync(string name)
     {
-        Directory.CreateDirectory(BrowserFixture.ScreenshotFolder);
+        // A name may hold a sub-folder ("journey/01-empty-page") to keep one test's steps together.
         var path = Path.Combine(BrowserFixture.ScreenshotFolder, name + ".png");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         // A full-page shot of a scrolled page draws the fixed app bar mid-page.
         await Page.EvaluateAsync("() => window.scrollTo(0, 0)");
         await Page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true, Animations = ScreenshotAnimations.Disabled });

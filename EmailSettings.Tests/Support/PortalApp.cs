@@ -14,10 +14,13 @@ namespace EmailSettings.Tests.Support;
 /// </summary>
 public sealed class PortalApp : WebApplicationFactory<Program>
 {
+    private readonly IReadOnlyDictionary<string, string?> settings;
     private Uri? baseUrl;
 
-    public PortalApp()
+    /// <param name="settings">Extra configuration (for example <c>["Sync:Interval"] = "01:00:00"</c>), seen by Program.cs.</param>
+    public PortalApp(IReadOnlyDictionary<string, string?>? settings = null)
     {
+        this.settings = settings ?? new Dictionary<string, string?>();
         Folder = TempFolder.Create("emailsettings-portal");
         UseKestrel(0);
     }
@@ -51,6 +54,10 @@ public sealed class PortalApp : WebApplicationFactory<Program>
         // UseSetting (not ConfigureAppConfiguration) so Program.cs sees these while it registers the Core.
         builder.UseSetting($"ConnectionStrings:{DatabaseOptions.ConnectionStringName}", $"Data Source={DatabasePath}");
         builder.UseSetting("DataProtection:KeysPath", Path.Combine(Folder, "keys"));
+        foreach (var (key, value) in settings)
+        {
+            builder.UseSetting(key, value);
+        }
     }
 
     public override async ValueTask DisposeAsync()

@@ -28,7 +28,9 @@ public sealed class AccountMessagesPageTests(SharedDovecot dovecot) : IClassFixt
         page.FindAll("thead th").Select(th => th.TextContent.Trim()).Should().Equal("From", "Subject", "Date", "Size", "Seen");
         var firstRow = page.FindAll("tbody tr")[0].TextContent;
         firstRow.Should().Contain("Test message 30").And.Contain("sender@example.com").And.Contain("2024-01-01 08:30 UTC").And.Contain("Unread");
-        page.Find($"button[aria-label='Sync Inbox {user} <{user}@example.com>']").Should().NotBeNull();
+        // Named as on the account's card; the address is on its own line.
+        page.Find($"button[aria-label='Sync Inbox {user}']").Should().NotBeNull();
+        page.Find(".account-address").TextContent.Should().Be($"{user}@example.com");
         page.Find("a[href='/communications/settings/email']").TextContent.Should().Contain("Back to Email Settings");
 
         page.Find("input").Input("message 2");

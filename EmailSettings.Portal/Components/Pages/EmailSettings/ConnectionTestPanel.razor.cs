@@ -4,6 +4,7 @@ using EmailSettings.Core.EmailAccounts;
 using EmailSettings.Core.MailServers;
 using EmailSettings.Core.Tenancy;
 using Microsoft.AspNetCore.Components;
+using Microsoft.JSInterop;
 using MudBlazor;
 
 namespace EmailSettings.Portal.Components.Pages.EmailSettings;
@@ -40,6 +41,8 @@ public sealed partial class ConnectionTestPanel : IDisposable
     private bool running;
     private bool disposed;
     private ConnectionTestResult? result;
+    private ElementReference resultElement;
+    private bool revealResult;
 
     /// <summary>Runs the test with the dialog's current values; the token is cancelled by Cancel or by closing the dialog.</summary>
     [Parameter, EditorRequired]
@@ -106,10 +109,28 @@ public sealed partial class ConnectionTestPanel : IDisposable
         {
             running = false;
             runningTest = null;
+            revealResult = true;
         }
         if (!disposed && OnCompleted.HasDelegate)
         {
             await OnCompleted.InvokeAsync(result);
+        }
+    }
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (!revealResult || disposed || result is null)
+        {
+            return;
+        }
+        revealResult = false;
+        try
+        {
+            await resultElement.FocusAsync(preventScroll: false);
+        }
+        catch (JSDisconnectedException)
+        {
+            // The browser went away while the test ran; there is nothing to show it on.
         }
     }
 
