@@ -15,8 +15,8 @@ builder.AddPortalAuthentication();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddMudServices(options =>
 {
-    // Bottom right keeps the app bar (user, tenant, Sign out) and the section buttons visible while snackbars show.
-    options.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomRight;
+    // Top centre covers no control: the app bar keeps user, tenant and Sign out, the sections their buttons, the cards their actions.
+    options.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.TopCenter;
     options.SnackbarConfiguration.PreventDuplicates = false;
 });
 
