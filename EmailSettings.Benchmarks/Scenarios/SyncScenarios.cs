@@ -26,8 +26,24 @@ public static class SyncScenarios
                     }
                     await client.DisconnectAsync(quit: true);
                 }),
+                new Contender("bare batched", async () =>
+                {
+                    using var client = await bed.ConnectAsync(mailbox);
+                    var uids = await client.Inbox.SearchAsync(MailKit.Search.SearchQuery.All);
+                    foreach (var chunk in uids.Chunk(200))
+                    {
+                        await client.Inbox.FetchAsync(chunk, SyncBed.SyncItems);
+                    }
+                    await client.DisconnectAsync(quit: true);
+                }),
                 new Contender("initial sync", () => bed.SyncAsync(mailbox, expectedNew: size), Prepare: () => bed.ResetAsync(mailbox)));
-            var (baseline, subject) = (results[0], results[1]);
+            bed.Host.SqlCommands.Reset();
+            await bed.ResetAsync(mailbox);
+            bed.Host.SqlCommands.Reset();
+            var one = await SideBySide.TimeAsync(() => bed.SyncAsync(mailbox, expectedNew: size));
+            Console.WriteLine($"  diag: one sync {Report.Ms(one.TotalMilliseconds)}, {bed.Host.SqlCommands.Count} SQL commands");
+            var (baseline, subject) = (results[0], results[2]);
+            Console.WriteLine($"  batched bare: {Report.Ms(results[1].Median)}");
             var ratio = subject.Median / baseline.Median;
             report.Add(new ResultRow(
                 "1. Initial IMAP sync", $"{size:N0} messages",
