@@ -1,6 +1,7 @@
 using EmailSettings.Core.Connections;
 using EmailSettings.Core.Data;
 using EmailSettings.Core.EmailAccounts;
+using EmailSettings.Core.Identity;
 using EmailSettings.Core.MailServers;
 using EmailSettings.Core.Secrets;
 using EmailSettings.Core.Sending;
@@ -36,6 +37,7 @@ public static class DependencyInjection
         builder.Services.AddScoped<EmailAccountService>();
         builder.Services.AddConnectionTests();
         builder.Services.AddEmailSending();
+        builder.AddEmailSettingsIdentity();
         builder.AddImapSync();
         return builder;
     }

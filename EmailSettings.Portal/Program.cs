@@ -1,21 +1,35 @@
 using EmailSettings.Core;
 using EmailSettings.Core.Data;
-using EmailSettings.Core.Tenancy;
+using EmailSettings.Core.Identity;
+using EmailSettings.Portal.Auth;
 using EmailSettings.Portal.Components;
-using EmailSettings.Portal.Tenancy;
 using MudBlazor.Services;
 
-var builder = WebApplication.CreateBuilder(args);
+// "create-admin ..." runs the command instead of the web server; its options are not configuration.
+var isCommand = CreateAdminCommand.IsCommand(args);
+var builder = WebApplication.CreateBuilder(isCommand ? [] : args);
 
 builder.AddEmailSettingsCore();
-builder.Services.AddScoped<ITenantContext, DemoTenantContext>();
+builder.AddPortalAuthentication();
 
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddMudServices();
 
 var app = builder.Build();
 
-await app.Services.InitializeEmailSettingsDatabaseAsync(seedDemoTenant: true);
+await app.Services.InitializeEmailSettingsDatabaseAsync(seedDemoTenant: false);
+
+if (isCommand)
+{
+    Environment.ExitCode = await CreateAdminCommand.RunAsync(app.Services, args, Console.In, Console.Out, Console.Error);
+    return;
+}
+
+if (app.Environment.IsDevelopment())
+{
+    // Demo tenants and users for local development only (listed in the README); never outside Development.
+    await app.Services.SeedDemoUsersAsync();
+}
 
 if (!app.Environment.IsDevelopment())
 {
@@ -23,10 +37,13 @@ if (!app.Environment.IsDevelopment())
     app.UseHsts();
 }
 app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+app.UseAuthentication();
+app.UseAuthorization();
 app.UseAntiforgery();
 
 app.MapStaticAssets();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+app.MapPortalAccountEndpoints();
 
 await app.RunAsync();
 

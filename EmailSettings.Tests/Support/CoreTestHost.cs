@@ -44,8 +44,7 @@ public sealed class CoreTestHost : IAsyncDisposable
         builder.Services.AddSingleton(logs);
         builder.Logging.AddProvider(logs).SetMinimumLevel(LogLevel.Trace);
         builder.AddEmailSettingsCore();
-        builder.Services.AddScoped<TestTenantContext>();
-        builder.Services.AddScoped<ITenantContext>(sp => sp.GetRequiredService<TestTenantContext>());
+        builder.Services.AddTenantContext<TestTenantContext>();
         configure?.Invoke(builder);
 
         var host = new CoreTestHost(builder.Build(), folder);

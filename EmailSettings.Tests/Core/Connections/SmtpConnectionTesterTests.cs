@@ -177,12 +177,12 @@ public sealed class SmtpConnectionTesterTests : IClassFixture<SmtpConnectionFixt
     [Fact]
     public async Task TLS_off_on_port_465_of_a_TLS_on_connect_server_asks_to_turn_on_TLS()
     {
-        var result = await Test(Input(fx.Tls465.Port, host: fx.Tls465.Host, useTls: false), fx.ShortLimitHost);
+        var result = await Test(Input(fx.Tls465.Port, host: fx.Tls465.Host, useTls: false), fx.MismatchLimitHost);
 
         result.Failure.Should().Be(ConnectionFailureKind.PortTlsMismatch);
         result.Field.Should().Be(nameof(MailServerInput.UseTls));
         result.Hint.Should().Contain("Turn on Use TLS/STARTTLS");
-        result.Elapsed.Should().BeLessThan(ShortLimit + TimeSpan.FromSeconds(1));
+        result.Elapsed.Should().BeLessThan(SmtpConnectionFixture.MismatchLimit + TimeSpan.FromSeconds(1));
         Smtp.AuthenticationAttempts.Should().BeEmpty();
         AssertNothingSentOrLeaked(result);
     }
@@ -190,7 +190,7 @@ public sealed class SmtpConnectionTesterTests : IClassFixture<SmtpConnectionFixt
     [Fact]
     public async Task STARTTLS_against_a_TLS_on_connect_port_other_than_465_points_at_the_port()
     {
-        var result = await Test(Input(Smtp.TlsPort), fx.ShortLimitHost);
+        var result = await Test(Input(Smtp.TlsPort), fx.MismatchLimitHost);
 
         result.Failure.Should().Be(ConnectionFailureKind.PortTlsMismatch);
         result.Field.Should().Be(nameof(MailServerInput.SmtpPort));

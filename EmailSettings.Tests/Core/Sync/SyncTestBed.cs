@@ -32,7 +32,8 @@ public sealed class SyncTestBed : IAsyncDisposable
     public ImapSyncService Engine => Host.Services.GetRequiredService<ImapSyncService>();
 
     /// <summary>Uses <paramref name="dovecot"/> when given (shared, not disposed here), otherwise starts a private one.</summary>
-    public static async Task<SyncTestBed> CreateAsync(DovecotServer? dovecot = null, int batchSize = 200, IDictionary<string, string?>? settings = null)
+    public static async Task<SyncTestBed> CreateAsync(DovecotServer? dovecot = null, int batchSize = 200, IDictionary<string, string?>? settings = null,
+        Action<Microsoft.Extensions.Hosting.HostApplicationBuilder>? configure = null)
     {
         var owns = dovecot is null;
         dovecot ??= await DovecotServer.StartAsync();
@@ -44,6 +45,7 @@ public sealed class SyncTestBed : IAsyncDisposable
             {
                 b.Configuration[key] = value;
             }
+            configure?.Invoke(b);
         });
         return new SyncTestBed(host, dovecot, owns);
     }

@@ -2,10 +2,6 @@ using EmailSettings.Core.Data;
 using EmailSettings.Core.Sending;
 using EmailSettings.Core.Tenancy;
 using EmailSettings.Tests.Support;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
@@ -13,45 +9,17 @@ using Microsoft.Playwright;
 namespace EmailSettings.Tests.EndToEnd.EmailLogs;
 
 /// <summary>The real Portal on Kestrel over a temp SQLite file, driven by Chromium.</summary>
-public sealed class EmailLogsEndToEndTests : IAsyncLifetime
+public sealed class EmailLogsEndToEndTests(BrowserFixture browser) : IClassFixture<BrowserFixture>, IAsyncLifetime
 {
-    private readonly string folder = TempFolder.Create("emailsettings-e2e-logs");
-    private WebApplicationFactory<Program> factory = null!;
-    private IPlaywright playwright = null!;
-    private IBrowser browser = null!;
-    private string baseUrl = "";
+    private readonly PortalApp app = new();
 
-    public async Task InitializeAsync()
-    {
-        factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b => b
-            .UseEnvironment("Development")
-            .UseSetting($"ConnectionStrings:{DatabaseOptions.ConnectionStringName}", $"Data Source={Path.Combine(folder, "portal.db")}")
-            .UseSetting("DataProtection:KeysPath", Path.Combine(folder, "keys")));
-        factory.UseKestrel(0);
-        factory.StartServer();
-        baseUrl = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+    public Task InitializeAsync() => Task.CompletedTask;
 
-        playwright = await Playwright.CreateAsync();
-        browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-        });
-    }
-
-    public async Task DisposeAsync()
-    {
-        await browser.DisposeAsync();
-        playwright.Dispose();
-        await factory.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        TempFolder.Delete(folder);
-    }
+    public async Task DisposeAsync() => await app.DisposeAsync();
 
     private async Task SeedAsync(int count)
     {
-        var dbFactory = factory.Services.GetRequiredService<IDbContextFactory<EmailSettingsDbContext>>();
+        var dbFactory = app.Services.GetRequiredService<IDbContextFactory<EmailSettingsDbContext>>();
         await using var db = await dbFactory.CreateDbContextAsync();
         for (var i = 0; i < count; i++)
         {
@@ -76,9 +44,9 @@ public sealed class EmailLogsEndToEndTests : IAsyncLifetime
     public async Task The_menu_leads_to_the_log_which_filters_by_status_and_shows_why_a_send_failed()
     {
         await SeedAsync(12);
-        var page = await browser.NewPageAsync();
-        await page.GotoAsync(baseUrl + "/");
-        await page.Locator("#circuit-ready").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        await using var tab = await browser.NewPageAsync(app.BaseUrl);
+        var page = tab.Page;
+        await page.SignInAndOpenAsync(app.BaseUrl.ToString(), TestUsers.DemoAdmin);
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Email Logs" }).ClickAsync();
 

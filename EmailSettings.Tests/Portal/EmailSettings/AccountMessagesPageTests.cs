@@ -32,11 +32,11 @@ public sealed class AccountMessagesPageTests(SharedDovecot dovecot) : IClassFixt
         page.Find("a[href='/communications/settings/email']").TextContent.Should().Contain("Back to Email Settings");
 
         page.Find("input").Input("message 2");
-        page.WaitForAssertion(() => page.FindAll("tbody tr").Should().HaveCount(11), TimeSpan.FromSeconds(5));
+        page.WaitForAssertion(() => page.FindAll("tbody tr").Should().HaveCount(11), TimeSpan.FromSeconds(15));
         page.Find("tbody tr").TextContent.Should().Contain("Test message 29");
 
         page.Find("input").Input("nothing like this");
-        page.WaitForAssertion(() => page.Find(".no-messages").TextContent.Should().Contain("No messages match \"nothing like this\"."), TimeSpan.FromSeconds(5));
+        page.WaitForAssertion(() => page.Find(".no-messages").TextContent.Should().Contain("No messages match \"nothing like this\"."), TimeSpan.FromSeconds(15));
     }
 
     [Fact]

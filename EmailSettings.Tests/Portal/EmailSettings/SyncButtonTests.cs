@@ -13,6 +13,9 @@ public sealed class SyncButtonTests(SharedDovecot dovecot) : IClassFixture<Share
 {
     private const string Name = "Support Inbox";
 
+    /// <summary>Waits that depend on a real IMAP round trip on a busy machine.</summary>
+    private static readonly TimeSpan RealSync = TimeSpan.FromSeconds(30);
+
     [Fact]
     public async Task The_icon_spins_with_progress_while_the_account_syncs_and_stops_after()
     {
@@ -32,13 +35,13 @@ public sealed class SyncButtonTests(SharedDovecot dovecot) : IClassFixture<Share
 
         // Not awaited yet: the click handler waits for the sync, which the gate holds.
         var click = cut.Find($"button[aria-label='Sync {Name}']").ClickAsync(new());
-        cut.WaitForAssertion(() => IsSpinning(cut).Should().BeTrue());
-        cut.WaitForAssertion(() => cut.Find(".sync-progress").TextContent.Should().Be("5 of 15"));
+        cut.WaitForAssertion(() => IsSpinning(cut).Should().BeTrue(), RealSync);
+        cut.WaitForAssertion(() => cut.Find(".sync-progress").TextContent.Should().Be("5 of 15"), RealSync);
         cut.Find(".sync-button").GetAttribute("aria-busy").Should().Be("true");
         gate.SetResult();
-        await click.WaitAsync(TimeSpan.FromSeconds(15));
+        await click.WaitAsync(RealSync);
 
-        cut.WaitForAssertion(() => IsSpinning(cut).Should().BeFalse());
+        cut.WaitForAssertion(() => IsSpinning(cut).Should().BeFalse(), RealSync);
         cut.FindAll(".sync-progress").Should().BeEmpty();
         finished.Should().NotBeNull();
         finished!.Kind.Should().Be(SyncEventKind.Completed);
@@ -63,7 +66,7 @@ public sealed class SyncButtonTests(SharedDovecot dovecot) : IClassFixture<Share
             return Task.CompletedTask;
         });
         var scheduled = bed.Coordinator.RunAsync(bed.Host.TenantA, id, SyncTrigger.Scheduled, default);
-        await held.Task.WaitAsync(TimeSpan.FromSeconds(15));
+        await held.Task.WaitAsync(RealSync);
         await using var ctx = CreateContext(bed, bed.Host.TenantA);
 
         var cut = ctx.Render<SyncButton>(p => p.Add(x => x.AccountId, id).Add(x => x.AccountName, Name));
@@ -72,7 +75,7 @@ public sealed class SyncButtonTests(SharedDovecot dovecot) : IClassFixture<Share
         cut.Find(".sync-progress").TextContent.Should().Be("5 of 10");
         gate.SetResult();
         (await scheduled).Should().Be(SyncOutcome.Success(10));
-        cut.WaitForAssertion(() => IsSpinning(cut).Should().BeFalse());
+        cut.WaitForAssertion(() => IsSpinning(cut).Should().BeFalse(), RealSync);
     }
 
     [Fact]
@@ -87,9 +90,9 @@ public sealed class SyncButtonTests(SharedDovecot dovecot) : IClassFixture<Share
         IsSpinning(cut).Should().BeFalse();
 
         await bed.Notifier.PublishAsync(Started(bed.Host.TenantA, 7));
-        cut.WaitForAssertion(() => IsSpinning(cut).Should().BeTrue());
+        cut.WaitForAssertion(() => IsSpinning(cut).Should().BeTrue(), RealSync);
         await bed.Notifier.PublishAsync(Started(bed.Host.TenantA, 7) with { Kind = SyncEventKind.Failed, ErrorKind = SyncErrorKind.Other, Error = "x" });
-        cut.WaitForAssertion(() => IsSpinning(cut).Should().BeFalse());
+        cut.WaitForAssertion(() => IsSpinning(cut).Should().BeFalse(), RealSync);
     }
 
     [Fact]
@@ -118,8 +121,8 @@ public sealed class SyncButtonTests(SharedDovecot dovecot) : IClassFixture<Share
 
         await cut.Find("button").ClickAsync(new());
 
-        snackbars.WaitForAssertion(() => snackbars.Markup.Should().Contain($"Sync of {Name} failed: The IMAP server rejected the username or password"));
-        cut.WaitForAssertion(() => IsSpinning(cut).Should().BeFalse());
+        snackbars.WaitForAssertion(() => snackbars.Markup.Should().Contain($"Sync of {Name} failed: The IMAP server rejected the username or password"), RealSync);
+        cut.WaitForAssertion(() => IsSpinning(cut).Should().BeFalse(), RealSync);
     }
 
     private static bool IsSpinning(IRenderedComponent<SyncButton> cut) => cut.FindAll("button.sync-spinning").Count == 1;

@@ -1,0 +1,179 @@
+using EmailSettings.Core.Connections;
+using EmailSettings.Core.EmailAccounts;
+using EmailSettings.Core.MailServers;
+using EmailSettings.Core.Tenancy;
+using Microsoft.AspNetCore.Components;
+using MudBlazor;
+
+namespace EmailSettings.Portal.Components.Pages.EmailSettings;
+
+/// <summary>
+/// Add or edit an email account. Talks to <see cref="EmailAccountService"/> itself and closes only after a successful save,
+/// returning the saved <see cref="EmailAccountSummary"/>. Without any mail server it explains that one is needed first
+/// and offers no way to create the account.
+/// </summary>
+public partial class EmailAccountDialog
+{
+    /// <summary>The fields that show their own message; any other field's message goes into the form message.</summary>
+    private static readonly HashSet<string> FieldsWithInputs = [nameof(EmailAccountInput.EmailAddress), nameof(EmailAccountInput.DisplayName), nameof(EmailAccountInput.MailServerId), nameof(EmailAccountInput.ImapHost), nameof(EmailAccountInput.ImapPort), nameof(EmailAccountInput.ImapUsername), nameof(EmailAccountInput.ImapPassword)];
+
+    private static readonly Dictionary<string, object> NoAutofill = new() { ["autocomplete"] = "off" };
+    private static readonly Dictionary<string, object> NewPassword = new() { ["autocomplete"] = "new-password" };
+
+    private static readonly string[] ImapFields =
+    [
+        nameof(EmailAccountInput.ImapHost), nameof(EmailAccountInput.ImapUsername), nameof(EmailAccountInput.ImapPassword),
+    ];
+
+    private EmailAccountInput? input;
+    private IReadOnlyList<MailServerSummary> servers = [];
+    private Dictionary<string, string> errors = [];
+    private string? formMessage;
+    private bool attempted;
+    private bool saving;
+    private bool notFound;
+    private bool showPassword;
+
+    [CascadingParameter] private IMudDialogInstance Dialog { get; set; } = default!;
+
+    /// <summary>The account to edit; null adds a new one.</summary>
+    [Parameter] public int? AccountId { get; set; }
+
+    private bool IsEdit => AccountId is not null;
+
+    // Core refuses an account without a server, on create and on edit alike.
+    private bool NoServers => input is not null && servers.Count == 0;
+
+    private bool LostServer => IsEdit && input?.MailServerId is null;
+
+    private string PasswordHelp => IsEdit && input?.HasStoredImapPassword == true
+        ? "Leave blank to keep the existing password"
+        : "Stored encrypted; never shown again";
+
+    /// <summary>
+    /// Tests what is typed now, unsaved; a blank password on edit means the stored one of this account.
+    /// The copy keeps the test's values fixed while the admin goes on typing.
+    /// </summary>
+    private Task<ConnectionTestResult> TestConnectionAsync(CancellationToken ct) =>
+        ImapTester.TestAsync(Snapshot(input!), AccountId, ct);
+
+    private static EmailAccountInput Snapshot(EmailAccountInput from) => new()
+    {
+        EmailAddress = from.EmailAddress,
+        DisplayName = from.DisplayName,
+        MailServerId = from.MailServerId,
+        IsDefault = from.IsDefault,
+        ImapHost = from.ImapHost,
+        ImapPort = from.ImapPort,
+        ImapUsername = from.ImapUsername,
+        ImapPassword = from.ImapPassword,
+        ImapUseTls = from.ImapUseTls,
+        ImapPinnedCertificateSha256 = from.ImapPinnedCertificateSha256,
+        HasStoredImapPassword = from.HasStoredImapPassword,
+    };
+
+    protected override async Task OnInitializedAsync()
+    {
+        servers = await Servers.ListAsync();
+        if (AccountId is not { } id)
+        {
+            // Preselect the default server: most tenants have one, and it is the usual choice.
+            input = new EmailAccountInput { MailServerId = servers.FirstOrDefault(s => s.IsDefault)?.Id ?? servers.FirstOrDefault()?.Id };
+            return;
+        }
+        input = await Accounts.GetForEditAsync(id);
+        notFound = input is null;
+    }
+
+    private string ServerLabel(int? id) =>
+        servers.FirstOrDefault(s => s.Id == id) is { } s ? $"{s.Name} ({s.SmtpHost}:{s.SmtpPort})" : "";
+
+    private bool HasError(string field) => errors.ContainsKey(field);
+
+    private string? ErrorFor(string field) => errors.GetValueOrDefault(field);
+
+    private Dictionary<string, string> ClientErrors() =>
+        input!.Validate(isCreate: !IsEdit, hasStoredImapPassword: input.HasStoredImapPassword);
+
+    /// <summary>After a first save attempt, re-checks the edited fields as the admin fixes them.</summary>
+    private void Revalidate(params string[] fields)
+    {
+        if (!attempted || input is null)
+        {
+            return;
+        }
+        var current = ClientErrors();
+        foreach (var field in fields)
+        {
+            if (current.TryGetValue(field, out var message))
+            {
+                errors[field] = message;
+            }
+            else
+            {
+                errors.Remove(field);
+            }
+        }
+        if (errors.Count == 0)
+        {
+            formMessage = null;
+        }
+    }
+
+    private void Cancel() => Dialog.Cancel();
+
+    private async Task SaveAsync()
+    {
+        if (input is null || saving || NoServers)
+        {
+            return;
+        }
+        attempted = true;
+        errors = ClientErrors();
+        if (errors.Count > 0)
+        {
+            formMessage = "Please correct the highlighted fields.";
+            Snackbar.Add("The email account was not saved: please correct the highlighted fields.", Severity.Warning);
+            return;
+        }
+
+        saving = true;
+        formMessage = null;
+        try
+        {
+            var result = AccountId is { } id ? await Accounts.UpdateAsync(id, input) : await Accounts.CreateAsync(input);
+            if (result.Succeeded)
+            {
+                var saved = result.Value!;
+                Snackbar.Add(IsEdit ? $"Saved changes to {saved.DisplayName}." : $"Email account {saved.DisplayName} added.", Severity.Success);
+                Dialog.Close(DialogResult.Ok(saved));
+                return;
+            }
+            errors = new Dictionary<string, string>(result.FieldErrors);
+            formMessage = string.Join(" ", new[] { result.Message }
+                .Concat(result.FieldErrors.Where(e => !FieldsWithInputs.Contains(e.Key)).Select(e => e.Value))
+                .Where(m => !string.IsNullOrEmpty(m)));
+            Snackbar.Add(result.Message ?? "The email account was not saved.", Severity.Error);
+            if (result.FieldErrors.ContainsKey(nameof(EmailAccountInput.MailServerId)))
+            {
+                // The server list may be stale (a server deleted in another tab): offer what exists now.
+                servers = await Servers.ListAsync();
+            }
+        }
+        catch (TenantAccessDeniedException ex)
+        {
+            formMessage = ex.Message;
+            Snackbar.Add(ex.Message, Severity.Error);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Logger.LogError(ex, "Saving email account {AccountId} failed", AccountId);
+            formMessage = "Something went wrong while saving. What you typed is kept; try again.";
+            Snackbar.Add("The email account was not saved.", Severity.Error);
+        }
+        finally
+        {
+            saving = false;
+        }
+    }
+}

@@ -1,0 +1,188 @@
+using System.Security.Claims;
+using EmailSettings.Core.EmailAccounts;
+using EmailSettings.Core.MailServers;
+using EmailSettings.Core.Tenancy;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+using MudBlazor;
+
+namespace EmailSettings.Portal.Components.Pages.EmailSettings;
+
+/// <summary>
+/// The Email Settings workspace: mail server and email account cards, with dialogs that save through the Core services.
+/// After every change both lists are read again, so badges and counts (default, accounts per server) are always current.
+/// </summary>
+public partial class EmailSettingsPage
+{
+    private static readonly DialogOptions FormDialog = new() { MaxWidth = MaxWidth.Small, FullWidth = true };
+    private static readonly DialogOptions ConfirmDialog = new() { MaxWidth = MaxWidth.ExtraSmall, FullWidth = true };
+
+    private IReadOnlyList<MailServerSummary>? servers;
+    private IReadOnlyList<EmailAccountSummary>? accounts;
+    private string? loadError;
+    private bool busy;
+
+    [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
+    [Inject] private MailServerService Servers { get; set; } = default!;
+    [Inject] private EmailAccountService Accounts { get; set; } = default!;
+    [Inject] private IDialogService Dialogs { get; set; } = default!;
+    [Inject] private ISnackbar Snackbar { get; set; } = default!;
+    [Inject] private ILogger<EmailSettingsPage> Logger { get; set; } = default!;
+
+    /// <summary>Prerendered buttons do nothing until the circuit connects, so they stay disabled until then.</summary>
+    private bool CanAct => RendererInfo.IsInteractive && !busy && loadError is null;
+
+    protected override Task OnInitializedAsync() => ReloadAsync();
+
+    private async Task ReloadAsync()
+    {
+        try
+        {
+            // Stable order (by name) so a card does not jump away from the keyboard focus when it becomes the default.
+            servers = (await Servers.ListAsync()).OrderBy(s => s.Name, StringComparer.CurrentCultureIgnoreCase).ThenBy(s => s.Id).ToList();
+            accounts = (await Accounts.ListAsync()).OrderBy(a => a.DisplayName, StringComparer.CurrentCultureIgnoreCase).ThenBy(a => a.Id).ToList();
+            loadError = null;
+        }
+        catch (TenantAccessDeniedException ex)
+        {
+            loadError = ex.Message;
+            servers = [];
+            accounts = [];
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Logger.LogError(ex, "Loading email settings failed");
+            loadError = "The email settings could not be loaded. Reload the page to try again.";
+            servers = [];
+            accounts = [];
+        }
+    }
+
+    private async Task AddServerAsync() => await ShowFormAsync<MailServerDialog>("Add Mail Server", []);
+
+    private async Task EditServerAsync(MailServerSummary server) =>
+        await ShowFormAsync<MailServerDialog>("Edit Mail Server", new DialogParameters<MailServerDialog> { { d => d.ServerId, server.Id } });
+
+    private async Task AddAccountAsync() => await ShowFormAsync<EmailAccountDialog>("Add Email Account", []);
+
+    private async Task EditAccountAsync(EmailAccountSummary account) =>
+        await ShowFormAsync<EmailAccountDialog>("Edit Email Account", new DialogParameters<EmailAccountDialog> { { d => d.AccountId, account.Id } });
+
+    private async Task SendTestEmailAsync(EmailAccountSummary account)
+    {
+        var user = (await AuthenticationState).User;
+        var parameters = new DialogParameters<SendTestEmailDialog>
+        {
+            { d => d.AccountId, account.Id },
+            { d => d.AccountName, account.DisplayName },
+            { d => d.DefaultRecipient, user.FindFirst(ClaimTypes.Email)?.Value ?? user.Identity?.Name },
+        };
+        await Dialogs.ShowAsync<SendTestEmailDialog>("Send test email", parameters, FormDialog);
+    }
+
+    private async Task ShowFormAsync<TDialog>(string title, DialogParameters parameters) where TDialog : ComponentBase
+    {
+        var dialog = await Dialogs.ShowAsync<TDialog>(title, parameters, FormDialog);
+        var result = await dialog.Result;
+        if (result is { Canceled: false })
+        {
+            await ReloadAsync();
+        }
+    }
+
+    private async Task DeleteServerAsync(MailServerSummary server)
+    {
+        var users = accounts?.Where(a => a.MailServerId == server.Id).Select(a => a.DisplayName).ToList() ?? [];
+        var consequence = users.Count switch
+        {
+            0 => null,
+            1 => $"1 email account uses this server and will lose its outbound server: {users[0]}.",
+            var n => $"{n} email accounts use this server and will lose their outbound server: {string.Join(", ", users)}.",
+        };
+        await ConfirmDeleteAsync("Delete mail server?", $"Are you sure you want to delete {server.Name}? This cannot be undone.", consequence,
+            async ct =>
+            {
+                var result = await Servers.DeleteAsync(server.Id, ct);
+                if (!result.Succeeded)
+                {
+                    return result.Message;
+                }
+                var unlinked = result.Value!.AffectedAccounts;
+                Snackbar.Add(unlinked switch
+                {
+                    0 => $"Deleted {server.Name}.",
+                    1 => $"Deleted {server.Name}. 1 account now has no mail server.",
+                    var n => $"Deleted {server.Name}. {n} accounts now have no mail server.",
+                }, Severity.Success);
+                return null;
+            });
+    }
+
+    private async Task DeleteAccountAsync(EmailAccountSummary account) =>
+        await ConfirmDeleteAsync("Delete email account?",
+            $"Are you sure you want to delete the account {account.DisplayName}? This cannot be undone.",
+            account.MessageCount > 0 ? $"Its {account.MessageCount} synced messages are deleted with it." : null,
+            async ct =>
+            {
+                var result = await Accounts.DeleteAsync(account.Id, ct);
+                if (!result.Succeeded)
+                {
+                    return result.Message;
+                }
+                Snackbar.Add($"Deleted the account {account.DisplayName}.", Severity.Success);
+                return null;
+            });
+
+    private async Task ConfirmDeleteAsync(string title, string message, string? consequence, Func<CancellationToken, Task<string?>> delete)
+    {
+        var parameters = new DialogParameters<ConfirmDeleteDialog>
+        {
+            { d => d.Title, title },
+            { d => d.Message, message },
+            { d => d.Consequence, consequence },
+            { d => d.Delete, delete },
+        };
+        var dialog = await Dialogs.ShowAsync<ConfirmDeleteDialog>(title, parameters, ConfirmDialog);
+        await dialog.Result;
+        // Reload even after Cancel: a failed delete ("no longer exists") means the list is stale.
+        await ReloadAsync();
+    }
+
+    private Task MakeServerDefaultAsync(MailServerSummary server) =>
+        RunAsync(async () =>
+        {
+            var result = await Servers.SetDefaultAsync(server.Id);
+            Report(result.Succeeded, $"{server.Name} is now the default mail server.", result.Message);
+        });
+
+    private Task MakeAccountDefaultAsync(EmailAccountSummary account) =>
+        RunAsync(async () =>
+        {
+            var result = await Accounts.SetDefaultAsync(account.Id);
+            Report(result.Succeeded, $"{account.DisplayName} is now the default account.", result.Message);
+        });
+
+    private void Report(bool succeeded, string success, string? failure) =>
+        Snackbar.Add(succeeded ? success : failure ?? "That did not work; the page shows the current state.",
+            succeeded ? Severity.Success : Severity.Error);
+
+    /// <summary>Runs a one-click action with the buttons disabled, then shows the current state.</summary>
+    private async Task RunAsync(Func<Task> action)
+    {
+        busy = true;
+        try
+        {
+            await action();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Logger.LogError(ex, "Email settings action failed");
+            Snackbar.Add("Something went wrong. The page shows the current state; try again.", Severity.Error);
+        }
+        finally
+        {
+            busy = false;
+        }
+        await ReloadAsync();
+    }
+}

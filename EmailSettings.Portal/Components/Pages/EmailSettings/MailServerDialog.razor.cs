@@ -1,0 +1,151 @@
+using EmailSettings.Core.Connections;
+using EmailSettings.Core.MailServers;
+using EmailSettings.Core.Tenancy;
+using Microsoft.AspNetCore.Components;
+using MudBlazor;
+
+namespace EmailSettings.Portal.Components.Pages.EmailSettings;
+
+/// <summary>
+/// Add or edit a mail server. Talks to <see cref="MailServerService"/> itself and closes only after a successful save,
+/// returning the saved <see cref="MailServerSummary"/>; on failure it keeps everything typed and shows the messages.
+/// </summary>
+public partial class MailServerDialog
+{
+    /// <summary>The fields that show their own message; any other field's message goes into the form message.</summary>
+    private static readonly HashSet<string> FieldsWithInputs = [nameof(MailServerInput.Name), nameof(MailServerInput.SmtpHost), nameof(MailServerInput.SmtpPort), nameof(MailServerInput.SmtpUsername), nameof(MailServerInput.SmtpPassword)];
+
+    private static readonly Dictionary<string, object> NoAutofill = new() { ["autocomplete"] = "off" };
+    private static readonly Dictionary<string, object> NewPassword = new() { ["autocomplete"] = "new-password" };
+
+    private MailServerInput? input;
+    private Dictionary<string, string> errors = [];
+    private string? formMessage;
+    private bool attempted;
+    private bool saving;
+    private bool notFound;
+    private bool showPassword;
+
+    [CascadingParameter] private IMudDialogInstance Dialog { get; set; } = default!;
+
+    /// <summary>The server to edit; null adds a new one.</summary>
+    [Parameter] public int? ServerId { get; set; }
+
+    private bool IsEdit => ServerId is not null;
+
+    private string PasswordHelp => IsEdit
+        ? input?.HasStoredPassword == true
+            ? "Leave blank to keep the existing password"
+            : "No password is stored; enter one if the server needs it"
+        : "Stored encrypted; never shown again";
+
+    /// <summary>
+    /// Tests what is typed now, unsaved; a blank password on edit means the stored one of this server.
+    /// The copy keeps the test's values fixed while the admin goes on typing.
+    /// </summary>
+    private Task<ConnectionTestResult> TestConnectionAsync(CancellationToken ct) =>
+        SmtpTester.TestAsync(Snapshot(input!), ServerId, ct);
+
+    private static MailServerInput Snapshot(MailServerInput from) => new()
+    {
+        Name = from.Name,
+        SmtpHost = from.SmtpHost,
+        SmtpPort = from.SmtpPort,
+        SmtpUsername = from.SmtpUsername,
+        SmtpPassword = from.SmtpPassword,
+        UseTls = from.UseTls,
+        PinnedCertificateSha256 = from.PinnedCertificateSha256,
+        HasStoredPassword = from.HasStoredPassword,
+    };
+
+    protected override async Task OnInitializedAsync()
+    {
+        if (ServerId is not { } id)
+        {
+            input = new MailServerInput();
+            return;
+        }
+        input = await Servers.GetForEditAsync(id);
+        notFound = input is null;
+    }
+
+    private bool HasError(string field) => errors.ContainsKey(field);
+
+    private string? ErrorFor(string field) => errors.GetValueOrDefault(field);
+
+    /// <summary>After a first save attempt, re-checks the edited fields as the admin fixes them.</summary>
+    private void Revalidate(params string[] fields)
+    {
+        if (!attempted || input is null)
+        {
+            return;
+        }
+        var current = input.Validate();
+        foreach (var field in fields)
+        {
+            if (current.TryGetValue(field, out var message))
+            {
+                errors[field] = message;
+            }
+            else
+            {
+                errors.Remove(field);
+            }
+        }
+        if (errors.Count == 0)
+        {
+            formMessage = null;
+        }
+    }
+
+    private void Cancel() => Dialog.Cancel();
+
+    private async Task SaveAsync()
+    {
+        if (input is null || saving)
+        {
+            return;
+        }
+        attempted = true;
+        errors = new Dictionary<string, string>(input.Validate());
+        if (errors.Count > 0)
+        {
+            formMessage = "Please correct the highlighted fields.";
+            Snackbar.Add("The mail server was not saved: please correct the highlighted fields.", Severity.Warning);
+            return;
+        }
+
+        saving = true;
+        formMessage = null;
+        try
+        {
+            var result = ServerId is { } id ? await Servers.UpdateAsync(id, input) : await Servers.CreateAsync(input);
+            if (result.Succeeded)
+            {
+                Snackbar.Add(IsEdit ? $"Saved changes to {result.Value!.Name}." : $"Mail server {result.Value!.Name} added.", Severity.Success);
+                Dialog.Close(DialogResult.Ok(result.Value));
+                return;
+            }
+            errors = new Dictionary<string, string>(result.FieldErrors);
+            formMessage = string.Join(" ", new[] { result.Message }
+                .Concat(result.FieldErrors.Where(e => !FieldsWithInputs.Contains(e.Key)).Select(e => e.Value))
+                .Where(m => !string.IsNullOrEmpty(m)));
+            Snackbar.Add(result.Message ?? "The mail server was not saved.", Severity.Error);
+        }
+        catch (TenantAccessDeniedException ex)
+        {
+            formMessage = ex.Message;
+            Snackbar.Add(ex.Message, Severity.Error);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Logger.LogError(ex, "Saving mail server {ServerId} failed", ServerId);
+            formMessage = "Something went wrong while saving. What you typed is kept; try again.";
+            Snackbar.Add("The mail server was not saved.", Severity.Error);
+        }
+        finally
+        {
+            saving = false;
+        }
+    }
+}

@@ -1,0 +1,292 @@
+using AngleSharp.Dom;
+using Bunit;
+using EmailSettings.Core.EmailAccounts;
+using EmailSettings.Core.MailServers;
+using EmailSettings.Portal.Components.Pages.EmailSettings;
+using EmailSettings.Tests.Support;
+using EmailSettings.Core.Messages;
+using Microsoft.AspNetCore.Components;
+using Microsoft.EntityFrameworkCore;
+
+namespace EmailSettings.Tests.Portal.EmailSettings;
+
+public class EmailSettingsPageTests
+{
+    [Fact]
+    public async Task Cards_show_what_is_stored_in_the_database_and_never_a_password()
+    {
+        await using var ui = await BunitCore.CreateAsync();
+        var production = await ui.AddServerAsync("Production SMTP", "smtp.example.com", 587, "mailer", "smtp-secret-value");
+        await ui.AddServerAsync("Plain relay", "relay.example.com", 25, username: null, password: null);
+        await ui.Get<MailServerService>().UpdateAsync((await ui.Get<MailServerService>().ListAsync()).Single(s => s.Name == "Plain relay").Id,
+            new MailServerInput { Name = "Plain relay", SmtpHost = "relay.example.com", SmtpPort = 25, UseTls = false });
+        await ui.AddAccountAsync("Support Inbox", "support@example.com", production.Id, isDefault: true,
+            imapHost: "imap.example.com", imapUsername: "support", imapPassword: "imap-secret-value");
+        await ui.AddAccountAsync("Sales", "sales@example.com", production.Id);
+        _ = ui.Providers;
+
+        var page = ui.Context.Render<EmailSettingsPage>();
+
+        page.WaitForAssertion(() => page.FindAll(".server-card").Should().HaveCount(2));
+        var server = ServerCard(page, "Production SMTP");
+        server.QuerySelector(".host-port")!.TextContent.Should().Be("smtp.example.com:587");
+        server.QuerySelector(".tls-chip")!.TextContent.Should().Contain("TLS on");
+        server.QuerySelector(".username")!.TextContent.Should().Be("mailer");
+        server.QuerySelector(".account-count")!.TextContent.Should().Be("Used by 2 accounts");
+        server.QuerySelector(".default-badge").Should().NotBeNull();
+        var relay = ServerCard(page, "Plain relay");
+        relay.QuerySelector(".tls-chip")!.TextContent.Should().Contain("TLS off");
+        relay.QuerySelector(".username")!.TextContent.Should().Be("None (no sign-in)");
+        relay.QuerySelector(".account-count")!.TextContent.Should().Be("Not used by any account");
+        relay.QuerySelector(".default-badge").Should().BeNull();
+
+        page.FindAll(".account-card").Should().HaveCount(2);
+        var support = AccountCard(page, "Support Inbox");
+        support.QuerySelector(".email-address")!.TextContent.Should().Be("support@example.com");
+        support.QuerySelector(".mail-server-line")!.TextContent.Should().Contain("Sends via Production SMTP");
+        support.QuerySelector(".imap-summary")!.TextContent.Should().Contain("IMAP imap.example.com:993").And.Contain("support");
+        support.QuerySelector(".sync-status")!.TextContent.Should().Contain("Not synced yet");
+        support.QuerySelector("a.view-messages")!.GetAttribute("href").Should().Match("/communications/settings/email/accounts/*/messages");
+        support.QuerySelector(".default-badge").Should().NotBeNull();
+        var sales = AccountCard(page, "Sales");
+        sales.QuerySelector(".imap-summary")!.TextContent.Trim().Should().Be("Incoming sync not configured");
+        sales.QuerySelector("a.view-messages").Should().BeNull();
+        sales.QuerySelector(".default-badge").Should().BeNull();
+
+        page.Markup.Should().NotContain("smtp-secret-value").And.NotContain("imap-secret-value");
+        page.FindAll("button").Select(b => b.GetAttribute("aria-label")).Should().Contain(
+        [
+            "Edit Production SMTP", "Delete Production SMTP", "Make Plain relay the default",
+            "Edit Sales", "Delete Sales", "Make Sales the default", "Sync Support Inbox",
+        ]);
+    }
+
+    [Fact]
+    public async Task An_account_card_shows_its_last_sync_its_error_and_its_message_count()
+    {
+        await using var ui = await BunitCore.CreateAsync();
+        var server = await ui.AddServerAsync("Production SMTP");
+        var account = await ui.AddAccountAsync("Support", "support@example.com", server.Id,
+            imapHost: "imap.example.com", imapUsername: "support", imapPassword: "imap-secret");
+        var now = DateTime.UtcNow;
+        await using (var db = await ui.Core.CreateDbContextAsync())
+        {
+            var stored = await db.EmailAccounts.SingleAsync(a => a.Id == account.Id);
+            stored.LastSyncSucceededAt = now.AddMinutes(-2);
+            stored.LastSyncFailedAt = now.AddMinutes(-1);
+            stored.LastSyncError = "The IMAP server refused the username or password.";
+            stored.FailingSince = now.AddHours(-3);
+            db.SyncedMessages.AddRange(Enumerable.Range(1, 3).Select(uid => new SyncedMessage
+            {
+                TenantId = ui.TenantId, EmailAccountId = account.Id, UidValidity = 1, Uid = uid, Subject = $"Hello {uid}", SyncedAt = now,
+            }));
+            await db.SaveChangesAsync();
+        }
+
+        var page = ui.Context.Render<EmailSettingsPage>();
+
+        page.WaitForAssertion(() => page.FindAll(".account-card").Should().ContainSingle());
+        var status = AccountCard(page, "Support").QuerySelector(".sync-status")!;
+        status.TextContent.Should().Contain("Last synced 2 minutes ago").And.Contain("3 messages");
+        status.QuerySelector("time")!.GetAttribute("datetime").Should().StartWith(now.AddMinutes(-2).ToString("yyyy-MM-ddTHH:mm"));
+        var error = status.QuerySelector(".sync-error")!.TextContent;
+        error.Should().Contain("Last sync failed: The IMAP server refused the username or password.");
+        error.Should().Contain("Failing since 3 hours ago");
+        status.QuerySelector("a.view-messages")!.GetAttribute("href").Should().Be($"/communications/settings/email/accounts/{account.Id}/messages");
+    }
+
+    [Fact]
+    public async Task The_sync_button_raises_OnSync_and_can_be_replaced()
+    {
+        await using var ui = await BunitCore.CreateAsync();
+        var server = await ui.AddServerAsync("Production SMTP");
+        var account = await ui.AddAccountAsync("Support", "support@example.com", server.Id,
+            imapHost: "imap.example.com", imapUsername: "support", imapPassword: "imap-secret");
+        var synced = 0;
+
+        var card = ui.Context.Render<EmailAccountCard>(p => p
+            .Add(c => c.Account, account)
+            .Add(c => c.OnSync, () => synced++));
+        card.Button("Sync Support").Click();
+        synced.Should().Be(1);
+
+        var replaced = ui.Context.Render<EmailAccountCard>(p => p
+            .Add(c => c.Account, account)
+            .Add(c => c.SyncAction, b => b.AddMarkupContent(0, "<button class=\"custom-sync\">Sync via job</button>")));
+        replaced.FindAll(".custom-sync").Should().ContainSingle();
+        replaced.HasButton("Sync Support").Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task Making_a_server_the_default_moves_the_badge_at_once()
+    {
+        await using var ui = await BunitCore.CreateAsync();
+        await ui.AddServerAsync("Alpha SMTP", "alpha.example.com");
+        await ui.AddServerAsync("Beta SMTP", "beta.example.com");
+        _ = ui.Providers;
+        var page = ui.Context.Render<EmailSettingsPage>();
+        page.WaitForAssertion(() => ServerCard(page, "Alpha SMTP").QuerySelector(".default-badge").Should().NotBeNull());
+
+        page.Button("Make Beta SMTP the default").Click();
+
+        page.WaitForAssertion(() =>
+        {
+            ServerCard(page, "Beta SMTP").QuerySelector(".default-badge").Should().NotBeNull();
+            ServerCard(page, "Alpha SMTP").QuerySelector(".default-badge").Should().BeNull();
+        });
+        page.HasButton("Make Alpha SMTP the default").Should().BeTrue();
+        page.HasButton("Make Beta SMTP the default").Should().BeFalse();
+        ui.Providers.WaitForAssertion(() => ui.Providers.Snackbars().Should().Contain("Beta SMTP is now the default mail server."));
+        (await ui.Get<MailServerService>().ListAsync()).Single(s => s.IsDefault).Name.Should().Be("Beta SMTP");
+    }
+
+    [Fact]
+    public async Task Making_an_account_the_default_moves_the_badge_at_once()
+    {
+        await using var ui = await BunitCore.CreateAsync();
+        var server = await ui.AddServerAsync("Production SMTP");
+        await ui.AddAccountAsync("Support", "support@example.com", server.Id, isDefault: true);
+        await ui.AddAccountAsync("Sales", "sales@example.com", server.Id);
+        _ = ui.Providers;
+        var page = ui.Context.Render<EmailSettingsPage>();
+        page.WaitForAssertion(() => AccountCard(page, "Support").QuerySelector(".default-badge").Should().NotBeNull());
+
+        page.Button("Make Sales the default").Click();
+
+        page.WaitForAssertion(() =>
+        {
+            AccountCard(page, "Sales").QuerySelector(".default-badge").Should().NotBeNull();
+            AccountCard(page, "Support").QuerySelector(".default-badge").Should().BeNull();
+        });
+        (await ui.Get<EmailAccountService>().ListAsync()).Single(a => a.IsDefault).DisplayName.Should().Be("Sales");
+    }
+
+    [Fact]
+    public async Task Deleting_a_server_asks_first_then_shows_its_accounts_without_a_server()
+    {
+        await using var ui = await BunitCore.CreateAsync();
+        var server = await ui.AddServerAsync("Production SMTP");
+        await ui.AddServerAsync("Backup SMTP", "backup.example.com");
+        await ui.AddAccountAsync("Support", "support@example.com", server.Id);
+        await ui.AddAccountAsync("Sales", "sales@example.com", server.Id);
+        var providers = ui.Providers;
+        var page = ui.Context.Render<EmailSettingsPage>();
+        page.WaitForAssertion(() => page.FindAll(".account-card").Should().HaveCount(2));
+
+        page.Button("Delete Production SMTP").Click();
+
+        providers.WaitForAssertion(() => providers.Find(".confirm-delete-message").TextContent.Trim()
+            .Should().Be("Are you sure you want to delete Production SMTP? This cannot be undone."));
+        providers.Find(".confirm-delete-consequence").TextContent.Trim()
+            .Should().Be("2 email accounts use this server and will lose their outbound server: Sales, Support.");
+        providers.Button("Cancel").Should().NotBeNull();
+        providers.Button("Delete").Click();
+
+        page.WaitForAssertion(() =>
+        {
+            page.FindAll(".server-card").Should().ContainSingle();
+            page.FindAll(".account-card .no-server-warning").Should().HaveCount(2);
+        });
+        AccountCard(page, "Support").QuerySelector(".no-server-warning")!.TextContent.Should().Contain("No mail server");
+        providers.WaitForAssertion(() => providers.Snackbars().Should().Contain("Deleted Production SMTP. 2 accounts now have no mail server."));
+        providers.FindAll(".confirm-delete-message").Should().BeEmpty("the dialog closed");
+        (await ui.Get<EmailAccountService>().ListAsync()).Should().OnlyContain(a => a.MailServerId == null);
+    }
+
+    [Fact]
+    public async Task Cancelling_a_delete_keeps_the_server()
+    {
+        await using var ui = await BunitCore.CreateAsync();
+        await ui.AddServerAsync("Production SMTP");
+        var providers = ui.Providers;
+        var page = ui.Context.Render<EmailSettingsPage>();
+        page.WaitForAssertion(() => page.FindAll(".server-card").Should().ContainSingle());
+
+        page.Button("Delete Production SMTP").Click();
+        providers.WaitForAssertion(() => providers.FindAll(".confirm-delete-message").Should().ContainSingle());
+        providers.FindAll(".confirm-delete-consequence").Should().BeEmpty("no account uses the server");
+        providers.Button("Cancel").Click();
+
+        providers.WaitForAssertion(() => providers.FindAll(".confirm-delete-message").Should().BeEmpty());
+        page.FindAll(".server-card").Should().ContainSingle();
+        (await ui.Get<MailServerService>().AnyAsync()).Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task Deleting_an_account_asks_with_the_exact_text_and_removes_its_card()
+    {
+        await using var ui = await BunitCore.CreateAsync();
+        var server = await ui.AddServerAsync("Production SMTP");
+        await ui.AddAccountAsync("Support Inbox", "support@example.com", server.Id);
+        var providers = ui.Providers;
+        var page = ui.Context.Render<EmailSettingsPage>();
+        page.WaitForAssertion(() => page.FindAll(".account-card").Should().ContainSingle());
+
+        page.Button("Delete Support Inbox").Click();
+
+        providers.WaitForAssertion(() => providers.Find(".confirm-delete-message").TextContent.Trim()
+            .Should().Be("Are you sure you want to delete the account Support Inbox? This cannot be undone."));
+        providers.Button("Delete").Click();
+
+        page.WaitForAssertion(() => page.FindAll(".account-card").Should().BeEmpty());
+        page.Markup.Should().Contain("No email accounts yet");
+        ServerCard(page, "Production SMTP").QuerySelector(".account-count")!.TextContent.Should().Be("Not used by any account");
+        (await ui.Get<EmailAccountService>().ListAsync()).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task An_empty_tenant_sees_where_to_start_and_Add_Account_warns_that_a_server_is_needed()
+    {
+        await using var ui = await BunitCore.CreateAsync();
+        var providers = ui.Providers;
+        var page = ui.Context.Render<EmailSettingsPage>();
+
+        page.WaitForAssertion(() => page.Markup.Should().Contain("No mail servers yet"));
+        page.Find(".no-server-hint").TextContent.Should().Contain("Add a mail server first");
+
+        page.Button("Add Account").Click();
+
+        providers.WaitForAssertion(() => providers.Find(".no-server-warning").TextContent.Should().Contain("A mail server must be added first."));
+        providers.HasButton("Add Account").Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task Adding_a_server_through_the_page_shows_its_card()
+    {
+        await using var ui = await BunitCore.CreateAsync();
+        var providers = ui.Providers;
+        var page = ui.Context.Render<EmailSettingsPage>();
+        page.WaitForAssertion(() => page.Markup.Should().Contain("No mail servers yet"));
+
+        page.Button("Add Server").Click();
+        providers.WaitForAssertion(() => providers.Input("SMTP Host").Should().NotBeNull());
+        providers.Input("Server Name").Change("Production SMTP");
+        providers.Input("SMTP Host").Change("smtp.example.com");
+        providers.Button("Add Server").Click();
+
+        page.WaitForAssertion(() => ServerCard(page, "Production SMTP").QuerySelector(".default-badge").Should().NotBeNull());
+        page.Markup.Should().NotContain("No mail servers yet");
+    }
+
+    [Fact]
+    public async Task Buttons_stay_disabled_until_the_circuit_is_interactive()
+    {
+        await using var ui = await BunitCore.CreateAsync();
+        await ui.AddServerAsync("Production SMTP");
+        ui.Context.SetRendererInfo(new RendererInfo("Static", isInteractive: false));
+
+        var page = ui.Context.Render<EmailSettingsPage>();
+
+        page.WaitForAssertion(() => page.FindAll(".server-card").Should().ContainSingle());
+        page.Button("Add Server").HasAttribute("disabled").Should().BeTrue();
+        page.Button("Add Account").HasAttribute("disabled").Should().BeTrue();
+        page.Button("Edit Production SMTP").HasAttribute("disabled").Should().BeTrue();
+        page.Button("Delete Production SMTP").HasAttribute("disabled").Should().BeTrue();
+    }
+
+    private static IElement ServerCard(IRenderedComponent<EmailSettingsPage> page, string name) =>
+        page.FindAll(".server-card").Single(c => c.QuerySelector(".card-title")!.TextContent.Trim() == name);
+
+    private static IElement AccountCard(IRenderedComponent<EmailSettingsPage> page, string name) =>
+        page.FindAll(".account-card").Single(c => c.QuerySelector(".card-title")!.TextContent.Trim() == name);
+}
