@@ -44,7 +44,8 @@ public sealed class BenchCoreHost : IAsyncDisposable
         builder.AddEmailSettingsCore();
         var counter = new SqlCommandCounter();
         builder.Services.ConfigureDbContext<EmailSettingsDbContext>(o => o.AddInterceptors(counter));
-        builder.Services.AddScoped<ITenantContext>(_ => new FixedTenantContext(TenantId, isTenantAdmin: true));
+        builder.Services.AddScoped<BenchTenantContext>();
+        builder.Services.AddScoped<ITenantContext>(sp => sp.GetRequiredService<BenchTenantContext>());
         configure?.Invoke(builder);
 
         var host = new BenchCoreHost(builder.Build(), folder, counter);
@@ -53,6 +54,14 @@ public sealed class BenchCoreHost : IAsyncDisposable
         db.Tenants.Add(new Tenant { Id = TenantId, Name = "Benchmark tenant", CreatedAt = DateTime.UtcNow });
         await db.SaveChangesAsync();
         return host;
+    }
+
+    /// <summary>A new DI scope acting as the admin of <paramref name="tenantId"/>.</summary>
+    public AsyncServiceScope Scope(Guid tenantId)
+    {
+        var scope = Services.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<BenchTenantContext>().TenantId = tenantId;
+        return scope;
     }
 
     /// <summary>An unfiltered context for seeding and resetting.</summary>
@@ -72,4 +81,11 @@ public sealed class BenchCoreHost : IAsyncDisposable
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         TempFolder.Delete(Folder);
     }
+}
+
+/// <summary>The tenant admin a benchmark acts as (the host's tenant unless a scope says otherwise).</summary>
+public sealed class BenchTenantContext : ITenantContext
+{
+    public Guid? TenantId { get; set; } = BenchCoreHost.TenantId;
+    public bool IsTenantAdmin => true;
 }

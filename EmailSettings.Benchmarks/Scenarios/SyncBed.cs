@@ -8,6 +8,7 @@ using MailKit;
 using MailKit.Net.Imap;
 using MailKit.Security;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace EmailSettings.Benchmarks.Scenarios;
@@ -40,7 +41,14 @@ public sealed class SyncBed : IAsyncDisposable
     public static async Task<SyncBed> StartAsync()
     {
         var dovecot = await DovecotServer.StartAsync();
-        var host = await BenchCoreHost.CreateAsync(b => b.Configuration["Sync:Timeout"] = "00:02:00");
+        var host = await BenchCoreHost.CreateAsync(b =>
+        {
+            b.Configuration["Sync:Timeout"] = "00:02:00";
+            if (Environment.GetEnvironmentVariable("BENCH_SYNC_BATCH") is { } batch)
+            {
+                b.Configuration["Sync:BatchSize"] = batch;
+            }
+        });
         return new SyncBed(dovecot, host);
     }
 
@@ -57,6 +65,12 @@ public sealed class SyncBed : IAsyncDisposable
         if (written != size)
         {
             throw new InvalidOperationException($"Delivered {written} of {size} messages.");
+        }
+        // One read-write SELECT moves the messages from new/ to cur/, as the first client session does on any
+        // server; a read-only EXAMINE (all the sync does) may not, and would rescan new/ on every session.
+        using (var client = await ConnectAsync(user, FolderAccess.ReadWrite))
+        {
+            await client.DisconnectAsync(quit: true);
         }
 
         var secrets = Host.Services.GetRequiredService<SecretProtector>();
@@ -103,6 +117,55 @@ public sealed class SyncBed : IAsyncDisposable
             .SetProperty(a => a.HighestModSeq, (long?)null));
     }
 
+    /// <summary>
+    /// Puts the account in the state a completed sync leaves: every message stored (one row per UID, written with
+    /// plain SQL for speed) and UIDVALIDITY, the last UID and HIGHESTMODSEQ as the server reports them now.
+    /// Equivalent, for a no-change sync, to an initial sync, which never reads a stored row.
+    /// </summary>
+    public async Task PrimeAsync(Mailbox mailbox)
+    {
+        await ResetAsync(mailbox);
+        using var client = await ConnectAsync(mailbox);
+        var inbox = client.Inbox;
+        var uids = await inbox.SearchAsync(MailKit.Search.SearchQuery.All);
+        var validity = (long)inbox.UidValidity;
+        var modSeq = inbox.HighestModSeq > 0 ? (long?)inbox.HighestModSeq : null;
+        var lastUid = (long)(inbox.UidNext?.Id ?? (uint)uids.Count + 1) - 1;
+        await client.DisconnectAsync(quit: true);
+
+        await using var db = await Host.CreateDbContextAsync();
+        await using var tx = await db.Database.BeginTransactionAsync();
+        var connection = (Microsoft.Data.Sqlite.SqliteConnection)db.Database.GetDbConnection();
+        await using var command = connection.CreateCommand();
+        command.Transaction = (Microsoft.Data.Sqlite.SqliteTransaction)tx.GetDbTransaction();
+        command.CommandText =
+            "INSERT INTO SyncedMessages (TenantId, EmailAccountId, UidValidity, Uid, MessageId, \"From\", \"To\", Subject, Date, Size, IsSeen, Preview, SyncedAt) " +
+            "VALUES ($tenant, $account, $validity, $uid, $messageId, 'Test Sender <sender@example.com>', 'Test User <user@example.com>', $subject, $date, 400, 0, 'Hello, this is a test message.', $now)";
+        command.Parameters.AddWithValue("$tenant", BenchCoreHost.TenantId.ToString().ToUpperInvariant());
+        command.Parameters.AddWithValue("$account", mailbox.AccountId);
+        command.Parameters.AddWithValue("$validity", validity);
+        var uid = command.Parameters.Add("$uid", Microsoft.Data.Sqlite.SqliteType.Integer);
+        var messageId = command.Parameters.Add("$messageId", Microsoft.Data.Sqlite.SqliteType.Text);
+        var subject = command.Parameters.Add("$subject", Microsoft.Data.Sqlite.SqliteType.Text);
+        var date = command.Parameters.Add("$date", Microsoft.Data.Sqlite.SqliteType.Text);
+        command.Parameters.AddWithValue("$now", DateTime.UtcNow);
+        var n = 0;
+        foreach (var u in uids)
+        {
+            n++;
+            uid.Value = (long)u.Id;
+            messageId.Value = $"test-message-{n}@example.com";
+            subject.Value = $"Test message {n}";
+            date.Value = new DateTime(2024, 1, 1, 8, 0, 0, DateTimeKind.Utc).AddMinutes(n);
+            await command.ExecuteNonQueryAsync();
+        }
+        await tx.CommitAsync();
+        await db.EmailAccounts.Where(a => a.Id == mailbox.AccountId).ExecuteUpdateAsync(s => s
+            .SetProperty(a => a.UidValidity, validity)
+            .SetProperty(a => a.LastSyncedUid, lastUid)
+            .SetProperty(a => a.HighestModSeq, modSeq));
+    }
+
     /// <summary>A manual sync through the coordinator, as the Sync button runs it; fails loudly unless it adds exactly <paramref name="expectedNew"/>.</summary>
     public async Task SyncAsync(Mailbox mailbox, int expectedNew)
     {
@@ -114,7 +177,9 @@ public sealed class SyncBed : IAsyncDisposable
     }
 
     /// <summary>A connected, authenticated MailKit client with INBOX examined, as bare as the engine's own.</summary>
-    public async Task<ImapClient> ConnectAsync(Mailbox mailbox)
+    public Task<ImapClient> ConnectAsync(Mailbox mailbox) => ConnectAsync(mailbox.User, FolderAccess.ReadOnly);
+
+    private async Task<ImapClient> ConnectAsync(string user, FolderAccess access)
     {
         var client = new ImapClient
         {
@@ -122,8 +187,8 @@ public sealed class SyncBed : IAsyncDisposable
             ServerCertificateValidationCallback = TestCertificates.AcceptOnly(Dovecot.CertificateSha256),
         };
         await client.ConnectAsync(Dovecot.Host, Dovecot.ImapPort, SecureSocketOptions.StartTls);
-        await client.AuthenticateAsync(mailbox.User, Password);
-        await client.Inbox.OpenAsync(FolderAccess.ReadOnly);
+        await client.AuthenticateAsync(user, Password);
+        await client.Inbox.OpenAsync(access);
         return client;
     }
 
