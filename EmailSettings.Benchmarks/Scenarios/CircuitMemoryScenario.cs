@@ -70,12 +70,14 @@ public static class CircuitMemoryScenario
 
         Console.WriteLine($"circuit-memory: opening {Circuits} circuits on {Path}");
         var before = Heap();
+        await GcDumpAsync("before");
         var pages = new List<IPage>();
         for (var i = 0; i < Circuits; i++)
         {
             pages.Add(await OpenAsync(context, baseUrl));
         }
         var after = Heap();
+        await GcDumpAsync("after");
         var perCircuit = (after - before) / Circuits;
         report.Add(new ResultRow(
             "5. Memory per circuit", $"idle settings page, 20 servers / 50 accounts, {Circuits} circuits",
@@ -104,6 +106,18 @@ public static class CircuitMemoryScenario
 
     private static Task WaitForCircuitAsync(IPage page) =>
         page.Locator("#circuit-ready").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached, Timeout = 60_000 });
+
+    /// <summary>With BENCH_GCDUMP_DIR set, writes a heap dump of this process there (dotnet-gcdump on the PATH).</summary>
+    private static async Task GcDumpAsync(string name)
+    {
+        if (Environment.GetEnvironmentVariable("BENCH_GCDUMP_DIR") is not { Length: > 0 } folder)
+        {
+            return;
+        }
+        using var process = System.Diagnostics.Process.Start("dotnet-gcdump",
+            ["collect", "-p", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), "-o", System.IO.Path.Combine(folder, name + ".gcdump")]);
+        await process.WaitForExitAsync();
+    }
 
     /// <summary>Managed heap after full, compacting collections (finalizers run in between).</summary>
     private static long Heap()
