@@ -217,25 +217,52 @@ public sealed class ImapSyncService(
         {
             await CommitBatchAsync(account, validity, [], [], finalLastUid, new ModSeqUpdate(modSeq), hasOldGeneration, hasOldGeneration, ct);
         }
+        // The next batch is fetched while the current one is committed: the server and the database work at the
+        // same time, and only the fetch ever uses the client, so the client still runs one command at a time.
+        var prefetch = batches.Count > 0 ? inbox.FetchAsync(batches[0], request, ct) : null;
         for (var i = 0; i < batches.Count; i++)
         {
             var batch = batches[i];
-            var summaries = await inbox.FetchAsync(batch, request, ct);
+            var summaries = await prefetch!;
             var isLast = i == batches.Count - 1;
+            prefetch = isLast ? null : inbox.FetchAsync(batches[i + 1], request, ct);
             // Before the last batch, HIGHESTMODSEQ keeps its old value (or none, for a new generation): storing the
             // server's value early would let the O(1) check skip flag changes a resumed run still has to fetch.
             var modSeqUpdate = isLast ? new ModSeqUpdate(modSeq) : sameGeneration ? null : new ModSeqUpdate(null);
-            added += await CommitBatchAsync(
-                account, validity, batch, summaries,
-                isLast ? finalLastUid : batch[^1].Id,
-                modSeqUpdate,
-                replacingOldGeneration: hasOldGeneration,
-                dropOldGeneration: isLast && hasOldGeneration,
-                ct);
+            try
+            {
+                added += await CommitBatchAsync(
+                    account, validity, batch, summaries,
+                    isLast ? finalLastUid : batch[^1].Id,
+                    modSeqUpdate,
+                    replacingOldGeneration: hasOldGeneration,
+                    dropOldGeneration: isLast && hasOldGeneration,
+                    ct);
+            }
+            catch when (prefetch is not null)
+            {
+                // The commit's failure is the one to report; let the prefetch finish (it is not needed any more)
+                // so that the client is idle when it is disposed and no fetch fails unobserved.
+                await DrainAsync(prefetch);
+                throw;
+            }
             done += batch.Length;
             await notifier.PublishAsync(Event(account, SyncEventKind.Progress) with { Done = done, Total = total });
         }
         return added;
+    }
+
+    private static async Task DrainAsync(Task pending)
+    {
+        try
+        {
+            await pending;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or ImapProtocolException or ImapCommandException
+                                      or ServiceNotConnectedException or SocketException or TimeoutException or ObjectDisposedException)
+        {
+            // Expected when the batch failed because the connection or the run ended; the commit's error is reported instead.
+        }
     }
 
     /// <summary>
@@ -293,7 +320,6 @@ public sealed class ImapSyncService(
                 .Where(s => !existing.Contains(s.UniqueId.Id))
                 .Select(s => ToRow(account, validity, s, now))
                 .ToList();
-            db.SyncedMessages.AddRange(rows);
             inserted = rows.Count;
 
             if (replacingOldGeneration)
@@ -306,7 +332,7 @@ public sealed class ImapSyncService(
                         .ExecuteDeleteAsync(ct);
                 }
             }
-            await db.SaveChangesAsync(ct);
+            await SyncedMessageInserter.InsertAsync(db, rows, ct);
         }
         if (dropOldGeneration)
         {

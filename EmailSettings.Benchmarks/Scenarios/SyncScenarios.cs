@@ -1,0 +1,89 @@
+using EmailSettings.Benchmarks.Harness;
+using MailKit;
+
+namespace EmailSettings.Benchmarks.Scenarios;
+
+public static class SyncScenarios
+{
+    /// <summary>
+    /// Issue 9.1: an initial sync (through the coordinator, into SQLite) against a bare MailKit fetch of the same
+    /// summary items from the same mailbox, alternately. Target: at most 1.5x the bare fetch.
+    /// </summary>
+    public static async Task InitialAsync(SyncBed bed, Report report)
+    {
+        foreach (var (size, repetitions) in new[] { (1_000, 9), (10_000, 3) })
+        {
+            var mailbox = await bed.MailboxAsync(size);
+            Console.WriteLine($"sync-initial {size:N0}");
+            var results = await SideBySide.RunAsync(warmup: 1, repetitions,
+                new Contender("bare MailKit fetch", async () =>
+                {
+                    using var client = await bed.ConnectAsync(mailbox);
+                    var summaries = await client.Inbox.FetchAsync(0, -1, SyncBed.SyncItems);
+                    if (summaries.Count != size)
+                    {
+                        throw new InvalidOperationException($"Fetched {summaries.Count} of {size}.");
+                    }
+                    await client.DisconnectAsync(quit: true);
+                }),
+                new Contender("initial sync", () => bed.SyncAsync(mailbox, expectedNew: size), Prepare: () => bed.ResetAsync(mailbox)));
+            var (baseline, subject) = (results[0], results[1]);
+            var ratio = subject.Median / baseline.Median;
+            report.Add(new ResultRow(
+                "1. Initial IMAP sync", $"{size:N0} messages",
+                $"{Report.Ms(subject.Median)} (min {Report.Ms(subject.Min)})",
+                $"{Report.Ms(baseline.Median)} (min {Report.Ms(baseline.Min)})",
+                Report.X(ratio), "<= 1.5x", ratio <= 1.5,
+                $"n={subject.Count}"));
+        }
+    }
+
+    /// <summary>
+    /// Issue 9.2: a sync when nothing changed, at three mailbox sizes, interleaved with a bare MailKit
+    /// connect + login + EXAMINE + LOGOUT (the least any sync must do). Target: under 50 ms, and 50,000 no more
+    /// than 1.5x 1,000.
+    /// </summary>
+    public static async Task NoChangeAsync(SyncBed bed, Report report)
+    {
+        int[] sizes = [1_000, 10_000, 50_000];
+        var boxes = new List<SyncBed.Mailbox>();
+        foreach (var size in sizes)
+        {
+            var mailbox = await bed.MailboxAsync(size);
+            Console.WriteLine($"sync-nochange: priming {size:N0}");
+            await bed.PrimeAsync(mailbox);
+            // One real sync first: it must find nothing new, which checks the priming.
+            await bed.SyncAsync(mailbox, expectedNew: 0);
+            boxes.Add(mailbox);
+        }
+
+        // Each size has its own bare baseline (connect + login + EXAMINE of the same mailbox + LOGOUT): the least
+        // any sync of that mailbox must do, so the ratio shows what the engine adds on top of the server.
+        var contenders = new List<Contender>();
+        foreach (var box in boxes)
+        {
+            contenders.Add(new($"bare EXAMINE {box.Size}", async () =>
+            {
+                using var client = await bed.ConnectAsync(box);
+                await client.DisconnectAsync(quit: true);
+            }));
+            contenders.Add(new($"no-change {box.Size}", () => bed.SyncAsync(box, expectedNew: 0)));
+        }
+        Console.WriteLine("sync-nochange");
+        var results = await SideBySide.RunAsync(warmup: 2, repetitions: 11, [.. contenders]);
+        var smallest = results[1].Median;
+        for (var i = 0; i < boxes.Count; i++)
+        {
+            var (baseline, s) = (results[2 * i], results[2 * i + 1]);
+            var flat = s.Median / smallest;
+            report.Add(new ResultRow(
+                "2. No-change sync", $"{boxes[i].Size:N0} messages",
+                $"{Report.Ms(s.Median)} (min {Report.Ms(s.Min)})",
+                $"{Report.Ms(baseline.Median)} bare EXAMINE",
+                $"{Report.X(s.Median / baseline.Median)} of bare; {Report.X(flat)} of 1,000",
+                i == 0 ? "< 50 ms" : "< 50 ms and <= 1.5x of 1,000",
+                s.Median < 50 && flat <= 1.5,
+                $"n={s.Count}; engine adds {Report.Ms(s.Median - baseline.Median)} to the bare session"));
+        }
+    }
+}
