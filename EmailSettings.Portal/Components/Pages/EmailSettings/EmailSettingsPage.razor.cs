@@ -17,6 +17,17 @@ public partial class EmailSettingsPage
     private static readonly DialogOptions FormDialog = new() { MaxWidth = MaxWidth.Small, FullWidth = true };
     private static readonly DialogOptions ConfirmDialog = new() { MaxWidth = MaxWidth.ExtraSmall, FullWidth = true };
 
+    /// <summary>
+    /// Cards rendered at first per section. A tenant with thousands of accounts would otherwise send megabytes of
+    /// markup on every load; a filter and "Show more" reach the rest.
+    /// </summary>
+    public const int CardPageSize = 30;
+
+    private int serverLimit = CardPageSize;
+    private int accountLimit = CardPageSize;
+    private string? serverFilter;
+    private string? accountFilter;
+
     private IReadOnlyList<MailServerSummary>? servers;
     private IReadOnlyList<EmailAccountSummary>? accounts;
     private string? loadError;
@@ -28,6 +39,21 @@ public partial class EmailSettingsPage
     [Inject] private IDialogService Dialogs { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
     [Inject] private ILogger<EmailSettingsPage> Logger { get; set; } = default!;
+
+    private IReadOnlyList<MailServerSummary> MatchingServers => string.IsNullOrWhiteSpace(serverFilter)
+        ? servers ?? []
+        : (servers ?? []).Where(s => Matches(serverFilter, s.Name, s.SmtpHost)).ToList();
+
+    private IReadOnlyList<MailServerSummary> VisibleServers => MatchingServers.Take(serverLimit).ToList();
+
+    private IReadOnlyList<EmailAccountSummary> MatchingAccounts => string.IsNullOrWhiteSpace(accountFilter)
+        ? accounts ?? []
+        : (accounts ?? []).Where(a => Matches(accountFilter, a.DisplayName, a.EmailAddress)).ToList();
+
+    private IReadOnlyList<EmailAccountSummary> VisibleAccounts => MatchingAccounts.Take(accountLimit).ToList();
+
+    private static bool Matches(string filter, params string?[] values) =>
+        values.Any(v => v?.Contains(filter.Trim(), StringComparison.CurrentCultureIgnoreCase) == true);
 
     /// <summary>Prerendered buttons do nothing until the circuit connects, so they stay disabled until then.</summary>
     private bool CanAct => RendererInfo.IsInteractive && !busy && loadError is null;
