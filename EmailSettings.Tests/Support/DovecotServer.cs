@@ -46,6 +46,8 @@ public sealed class DovecotServer : IAsyncDisposable
     private long _deliveryCounter;
     private bool _disposed;
 
+    private IReadOnlyList<string> extraConfigLines = [];
+
     private DovecotServer(X509Certificate2 certificate)
     {
         Certificate = certificate;
@@ -100,14 +102,21 @@ public sealed class DovecotServer : IAsyncDisposable
     /// <summary>
     /// Creates the temp folder and config, starts <c>dovecot -F</c> and waits until the IMAP port greets.
     /// </summary>
-    public static async Task<DovecotServer> StartAsync(X509Certificate2? certificate = null, CancellationToken ct = default)
+    public static Task<DovecotServer> StartAsync(X509Certificate2? certificate = null, CancellationToken ct = default) =>
+        StartAsync(certificate, extraConfig: [], ct);
+
+    /// <summary>
+    /// As <see cref="StartAsync(X509Certificate2?, CancellationToken)"/>, with extra top-level Dovecot settings appended
+    /// to the generated config (e.g. an <c>imap_capability</c> line to act as a server without CONDSTORE).
+    /// </summary>
+    public static async Task<DovecotServer> StartAsync(X509Certificate2? certificate, IReadOnlyList<string> extraConfig, CancellationToken ct = default)
     {
         if (OperatingSystem.IsWindows())
         {
             throw new PlatformNotSupportedException(WindowsNotSupported);
         }
 
-        var server = new DovecotServer(certificate ?? TestCertificates.SharedLocalhost);
+        var server = new DovecotServer(certificate ?? TestCertificates.SharedLocalhost) { extraConfigLines = extraConfig };
         try
         {
             server.CreateLayout();
@@ -432,6 +441,10 @@ public sealed class DovecotServer : IAsyncDisposable
         sb.AppendLine("auth_failure_delay = 0");
         sb.AppendLine("mail_fsync = never");
         sb.AppendLine(c, $"mail_location = maildir:{MailRoot}/%u/Maildir");
+        foreach (var line in extraConfigLines)
+        {
+            sb.AppendLine(line);
+        }
         sb.AppendLine("passdb {");
         sb.AppendLine("  driver = passwd-file");
         // One file per user: a path with %u gets its own (uncached-when-missing) passwd-file per user, so a
