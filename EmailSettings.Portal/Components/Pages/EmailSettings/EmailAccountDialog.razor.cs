@@ -102,18 +102,7 @@ public partial class EmailAccountDialog
         {
             return;
         }
-        var current = ClientErrors();
-        foreach (var field in fields)
-        {
-            if (current.TryGetValue(field, out var message))
-            {
-                errors[field] = message;
-            }
-            else
-            {
-                errors.Remove(field);
-            }
-        }
+        FormErrors.Refresh(errors, ClientErrors(), fields);
         if (errors.Count == 0)
         {
             formMessage = null;
@@ -150,9 +139,7 @@ public partial class EmailAccountDialog
                 return;
             }
             errors = new Dictionary<string, string>(result.FieldErrors);
-            formMessage = string.Join(" ", new[] { result.Message }
-                .Concat(result.FieldErrors.Where(e => !FieldsWithInputs.Contains(e.Key)).Select(e => e.Value))
-                .Where(m => !string.IsNullOrEmpty(m)));
+            formMessage = FormErrors.FormMessage(result, FieldsWithInputs);
             Snackbar.Add(result.Message ?? "The email account was not saved.", Severity.Error);
             if (result.FieldErrors.ContainsKey(nameof(EmailAccountInput.MailServerId)))
             {

@@ -80,18 +80,7 @@ public partial class MailServerDialog
         {
             return;
         }
-        var current = input.Validate();
-        foreach (var field in fields)
-        {
-            if (current.TryGetValue(field, out var message))
-            {
-                errors[field] = message;
-            }
-            else
-            {
-                errors.Remove(field);
-            }
-        }
+        FormErrors.Refresh(errors, input.Validate(), fields);
         if (errors.Count == 0)
         {
             formMessage = null;
@@ -127,9 +116,7 @@ public partial class MailServerDialog
                 return;
             }
             errors = new Dictionary<string, string>(result.FieldErrors);
-            formMessage = string.Join(" ", new[] { result.Message }
-                .Concat(result.FieldErrors.Where(e => !FieldsWithInputs.Contains(e.Key)).Select(e => e.Value))
-                .Where(m => !string.IsNullOrEmpty(m)));
+            formMessage = FormErrors.FormMessage(result, FieldsWithInputs);
             Snackbar.Add(result.Message ?? "The mail server was not saved.", Severity.Error);
         }
         catch (TenantAccessDeniedException ex)
