@@ -73,19 +73,11 @@ public sealed class ImapConnectionTester(
                 return ConnectionTestResult.Failed(Protocol.Name, ConnectionFailureKind.NotFound, EmailAccountService.NotFoundMessage, null,
                     "Close the dialog; the account may have been deleted.", time.GetElapsedTime(started));
             }
-            if (password is null && stored.ImapPasswordProtected is not null)
+            (password, var missingBecause) = ConnectionTestSupport.ChoosePassword(
+                Protocol, username, password, stored.ImapUsername, stored.ImapPasswordProtected, p => Unprotect(p, id));
+            if (missingBecause is not null)
             {
-                if (!string.Equals(stored.ImapUsername, username, StringComparison.Ordinal))
-                {
-                    return PasswordRequired(
-                        $"IMAP Username differs from the saved one, so the saved password is not used. Enter the IMAP Password for \"{username}\".",
-                        started);
-                }
-                password = Unprotect(stored.ImapPasswordProtected, id);
-                if (password is null)
-                {
-                    return PasswordRequired("The saved IMAP Password can no longer be read. Enter it again.", started);
-                }
+                return PasswordRequired(missingBecause, started);
             }
         }
         if (password is null)
@@ -98,7 +90,7 @@ public sealed class ImapConnectionTester(
             username, password, input.ImapPinnedCertificateSha256);
         using var run = new ConnectionTestRun(Protocol, target, options.Value.Timeout, time, ct);
         var result = await RunAsync(run, target);
-        Log(tenantId, result, run);
+        ConnectionTestSupport.Log(logger, Protocol, tenantId, result, run);
         return result;
     }
 
@@ -222,16 +214,4 @@ public sealed class ImapConnectionTester(
     private ConnectionTestResult PasswordRequired(string summary, long started) =>
         ConnectionTestResult.Failed(Protocol.Name, ConnectionFailureKind.PasswordRequired, summary, Protocol.PasswordField,
             "Type the password, then test again. Nothing is saved until you save the dialog.", time.GetElapsedTime(started));
-
-    private void Log(Guid tenantId, ConnectionTestResult result, ConnectionTestRun run)
-    {
-        logger.LogInformation(
-            "IMAP connection test of {Host}:{Port} ({TlsMode}) for tenant {TenantId}: {Outcome} after {ElapsedMs} ms",
-            result.Host, result.Port, result.TlsMode, tenantId, result.Succeeded ? "succeeded" : result.Failure.ToString(),
-            (long)result.Elapsed.TotalMilliseconds);
-        if (result.Detail is not null)
-        {
-            logger.LogDebug("IMAP connection test detail: {Detail}", run.Scrub(result.Detail));
-        }
-    }
 }

@@ -79,18 +79,13 @@ public sealed class SmtpConnectionTester(
                 return ConnectionTestResult.Failed(Protocol.Name, ConnectionFailureKind.NotFound, MailServerService.NotFoundMessage, null,
                     "Close the dialog; the server may have been deleted.", time.GetElapsedTime(started));
             }
-            if (username is not null && password is null && stored.SmtpPasswordProtected is not null)
+            if (username is not null)
             {
-                if (!string.Equals(stored.SmtpUsername, username, StringComparison.Ordinal))
+                (password, var missingBecause) = ConnectionTestSupport.ChoosePassword(
+                    Protocol, username, password, stored.SmtpUsername, stored.SmtpPasswordProtected, p => Unprotect(p, id));
+                if (missingBecause is not null)
                 {
-                    return PasswordRequired(
-                        $"SMTP Username differs from the saved one, so the saved password is not used. Enter the SMTP Password for \"{username}\".",
-                        started);
-                }
-                password = Unprotect(stored.SmtpPasswordProtected, id);
-                if (password is null)
-                {
-                    return PasswordRequired("The saved SMTP Password can no longer be read. Enter it again.", started);
+                    return PasswordRequired(missingBecause, started);
                 }
             }
         }
@@ -104,7 +99,7 @@ public sealed class SmtpConnectionTester(
             username, password, input.PinnedCertificateSha256);
         using var run = new ConnectionTestRun(Protocol, target, options.Value.Timeout, time, ct);
         var result = await RunAsync(run, target);
-        Log(tenantId, result, run);
+        ConnectionTestSupport.Log(logger, Protocol, tenantId, result, run);
         return result;
     }
 
@@ -223,16 +218,4 @@ public sealed class SmtpConnectionTester(
     private ConnectionTestResult PasswordRequired(string summary, long started) =>
         ConnectionTestResult.Failed(Protocol.Name, ConnectionFailureKind.PasswordRequired, summary, Protocol.PasswordField,
             "Type the password, then test again. Nothing is saved until you save the dialog.", time.GetElapsedTime(started));
-
-    private void Log(Guid tenantId, ConnectionTestResult result, ConnectionTestRun run)
-    {
-        logger.LogInformation(
-            "SMTP connection test of {Host}:{Port} ({TlsMode}) for tenant {TenantId}: {Outcome} after {ElapsedMs} ms",
-            result.Host, result.Port, result.TlsMode, tenantId, result.Succeeded ? "succeeded" : result.Failure.ToString(),
-            (long)result.Elapsed.TotalMilliseconds);
-        if (result.Detail is not null)
-        {
-            logger.LogDebug("SMTP connection test detail: {Detail}", run.Scrub(result.Detail));
-        }
-    }
 }
