@@ -5,6 +5,7 @@ using EmailSettings.Core.MailServers;
 using EmailSettings.Portal.Components.Pages.EmailSettings;
 using EmailSettings.Tests.Support;
 using EmailSettings.Core.Messages;
+using EmailSettings.Core.Sync;
 using Microsoft.AspNetCore.Components;
 using Microsoft.EntityFrameworkCore;
 
@@ -283,6 +284,58 @@ public class EmailSettingsPageTests
         page.Button("Edit Production SMTP").HasAttribute("disabled").Should().BeTrue();
         page.Button("Delete Production SMTP").HasAttribute("disabled").Should().BeTrue();
     }
+
+    [Fact]
+    public async Task When_a_sync_ends_the_page_reads_that_account_again_even_one_it_had_not_loaded()
+    {
+        await using var ui = await BunitCore.CreateAsync();
+        var notifier = ui.Get<SyncProgressNotifier>();
+        var before = notifier.SubscriberCount;
+        var server = await ui.AddServerAsync("Production SMTP");
+        var support = await ui.AddAccountAsync("Support", "support@example.com", server.Id,
+            imapHost: "imap.example.com", imapUsername: "support", imapPassword: "imap-secret");
+        var page = ui.Context.Render<EmailSettingsPage>();
+        page.WaitForAssertion(() => AccountCard(page, "Support").QuerySelector(".sync-status")!.TextContent.Should().Contain("Not synced yet"));
+
+        // A sync stores messages, then says it has ended: the card shows them without a click.
+        await StoreSyncedMessagesAsync(ui, support.Id, 3);
+        await notifier.PublishAsync(Finished(ui.TenantId, support.Id));
+        page.WaitForAssertion(() => AccountCard(page, "Support").QuerySelector(".sync-status")!.TextContent
+            .Should().Contain("3 messages").And.NotContain("Not synced yet"));
+
+        // The first sync of an account saved after the lists were read (the race a fast machine loses): its card appears
+        // with the synced state, although no card of it was there to hear the sync.
+        var sales = await ui.AddAccountAsync("Sales", "sales@example.com", server.Id,
+            imapHost: "imap.example.com", imapUsername: "sales", imapPassword: "imap-secret");
+        await StoreSyncedMessagesAsync(ui, sales.Id, 2);
+        await notifier.PublishAsync(Finished(ui.TenantId, sales.Id));
+        page.WaitForAssertion(() => AccountCard(page, "Sales").QuerySelector(".sync-status")!.TextContent.Should().Contain("2 messages"));
+
+        // Another tenant's syncs are not heard (publishing waits for every handler, so nothing is pending).
+        await StoreSyncedMessagesAsync(ui, support.Id, 1, firstUid: 10);
+        await notifier.PublishAsync(Finished(ui.Core.TenantB, support.Id));
+        AccountCard(page, "Support").QuerySelector(".sync-status")!.TextContent.Should().Contain("3 messages");
+
+        // Leaving the page ends its subscription.
+        notifier.SubscriberCount.Should().BeGreaterThan(before);
+        await ui.Context.DisposeComponentsAsync();
+        notifier.SubscriberCount.Should().Be(before);
+    }
+
+    private static async Task StoreSyncedMessagesAsync(BunitCore ui, int accountId, int count, int firstUid = 1)
+    {
+        await using var db = await ui.Core.CreateDbContextAsync();
+        var stored = await db.EmailAccounts.SingleAsync(a => a.Id == accountId);
+        stored.LastSyncStartedAt = stored.LastSyncSucceededAt = DateTime.UtcNow;
+        db.SyncedMessages.AddRange(Enumerable.Range(firstUid, count).Select(uid => new SyncedMessage
+        {
+            TenantId = ui.TenantId, EmailAccountId = accountId, UidValidity = 1, Uid = uid, Subject = $"Hello {uid}", SyncedAt = DateTime.UtcNow,
+        }));
+        await db.SaveChangesAsync();
+    }
+
+    private static SyncProgress Finished(Guid tenantId, int accountId) =>
+        new(tenantId, accountId, SyncEventKind.Completed, 0, 0, 0, null, null, DateTime.UtcNow);
 
     private static IElement ServerCard(IRenderedComponent<EmailSettingsPage> page, string name) =>
         page.FindAll(".server-card").Single(c => c.QuerySelector(".card-title")!.TextContent.Trim() == name);

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using EmailSettings.Core.EmailAccounts;
 using EmailSettings.Core.MailServers;
+using EmailSettings.Core.Sync;
 using EmailSettings.Core.Tenancy;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
@@ -11,8 +12,9 @@ namespace EmailSettings.Portal.Components.Pages.EmailSettings;
 /// <summary>
 /// The Email Settings workspace: mail server and email account cards, with dialogs that save through the Core services.
 /// After every change both lists are read again, so badges and counts (default, accounts per server) are always current.
+/// When any sync of the tenant ends, the account's card is read again (its status and message count).
 /// </summary>
-public partial class EmailSettingsPage
+public partial class EmailSettingsPage : IDisposable
 {
     private static readonly DialogOptions FormDialog = new() { MaxWidth = MaxWidth.Small, FullWidth = true };
     private static readonly DialogOptions ConfirmDialog = new() { MaxWidth = MaxWidth.ExtraSmall, FullWidth = true };
@@ -32,6 +34,9 @@ public partial class EmailSettingsPage
     private IReadOnlyList<EmailAccountSummary>? accounts;
     private string? loadError;
     private bool busy;
+    private int reloadsInFlight;
+    private int loadGeneration;
+    private IDisposable? syncSubscription;
 
     [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
     [Inject] private MailServerService Servers { get; set; } = default!;
@@ -39,6 +44,8 @@ public partial class EmailSettingsPage
     [Inject] private IDialogService Dialogs { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
     [Inject] private ILogger<EmailSettingsPage> Logger { get; set; } = default!;
+    [Inject] private SyncProgressNotifier SyncNotifier { get; set; } = default!;
+    [Inject] private ITenantContext Tenant { get; set; } = default!;
 
     private IReadOnlyList<MailServerSummary> MatchingServers => string.IsNullOrWhiteSpace(serverFilter)
         ? servers ?? []
@@ -58,30 +65,90 @@ public partial class EmailSettingsPage
     /// <summary>Prerendered buttons do nothing until the circuit connects, so they stay disabled until then.</summary>
     private bool CanAct => RendererInfo.IsInteractive && !busy && loadError is null;
 
-    protected override Task OnInitializedAsync() => ReloadAsync();
+    protected override Task OnInitializedAsync()
+    {
+        // Subscribed before the first read: a sync that ends while the lists load (the first sync of a just-saved
+        // account often does) is still heard, and its card read again, instead of showing "Not synced yet" forever.
+        if (RendererInfo.IsInteractive && Tenant.IsTenantAdmin && Tenant.TenantId is { } tenantId)
+        {
+            syncSubscription = SyncNotifier.Subscribe(tenantId, OnSyncEventAsync);
+        }
+        return ReloadAsync();
+    }
 
     private async Task ReloadAsync()
     {
+        // Overlapping reads (an action and a sync ending together) may finish out of order: only the latest one shows.
+        var generation = ++loadGeneration;
+        reloadsInFlight++;
         try
         {
             // Stable order (by name) so a card does not jump away from the keyboard focus when it becomes the default.
-            servers = (await Servers.ListAsync()).OrderBy(s => s.Name, StringComparer.CurrentCultureIgnoreCase).ThenBy(s => s.Id).ToList();
-            accounts = (await Accounts.ListAsync()).OrderBy(a => a.DisplayName, StringComparer.CurrentCultureIgnoreCase).ThenBy(a => a.Id).ToList();
-            loadError = null;
+            var freshServers = (await Servers.ListAsync()).OrderBy(s => s.Name, StringComparer.CurrentCultureIgnoreCase).ThenBy(s => s.Id).ToList();
+            var freshAccounts = (await Accounts.ListAsync()).OrderBy(a => a.DisplayName, StringComparer.CurrentCultureIgnoreCase).ThenBy(a => a.Id).ToList();
+            if (generation == loadGeneration)
+            {
+                (servers, accounts, loadError) = (freshServers, freshAccounts, null);
+            }
         }
         catch (TenantAccessDeniedException ex)
         {
-            loadError = ex.Message;
-            servers = [];
-            accounts = [];
+            ShowLoadError(ex.Message);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             Logger.LogError(ex, "Loading email settings failed");
-            loadError = "The email settings could not be loaded. Reload the page to try again.";
-            servers = [];
-            accounts = [];
+            ShowLoadError("The email settings could not be loaded. Reload the page to try again.");
         }
+        finally
+        {
+            reloadsInFlight--;
+        }
+    }
+
+    private void ShowLoadError(string message)
+    {
+        loadError = message;
+        servers = [];
+        accounts = [];
+    }
+
+    private Task OnSyncEventAsync(SyncProgress progress) =>
+        progress.IsRunning ? Task.CompletedTask : InvokeAsync(() => RefreshAccountAsync(progress.AccountId));
+
+    /// <summary>
+    /// Reads one account again after its sync ended. A read of the whole list that is still running may have started
+    /// before the sync committed, and an account not in the list yet was just added: both take a full read instead.
+    /// </summary>
+    private async Task RefreshAccountAsync(int accountId)
+    {
+        try
+        {
+            if (reloadsInFlight > 0 || accounts is null || accounts.All(a => a.Id != accountId))
+            {
+                await ReloadAsync();
+            }
+            else if (await Accounts.GetAsync(accountId) is { } fresh && accounts.Any(a => a.Id == accountId))
+            {
+                accounts = accounts.Select(a => a.Id == accountId ? fresh : a).ToList();
+            }
+            else
+            {
+                await ReloadAsync();
+            }
+            StateHasChanged();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Only the card's status is stale; the next action or reload shows it.
+            Logger.LogWarning(ex, "Refreshing account {AccountId} after its sync failed", accountId);
+        }
+    }
+
+    public void Dispose()
+    {
+        syncSubscription?.Dispose();
+        GC.SuppressFinalize(this);
     }
 
     private async Task AddServerAsync() => await ShowFormAsync<MailServerDialog>("Add Mail Server", []);
