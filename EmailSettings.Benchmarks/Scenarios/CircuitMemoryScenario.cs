@@ -53,50 +53,59 @@ public static class CircuitMemoryScenario
             throw new InvalidOperationException("The page did not show the seeded accounts.");
         }
 
-        // The same measurement on the almost empty home page separates what any circuit of this app costs from
-        // what the settings page adds.
-        Console.WriteLine($"circuit-memory: opening {Circuits} circuits on /");
-        var homeBefore = Heap();
-        var homePages = new List<IPage>();
-        for (var i = 0; i < Circuits; i++)
+        // The same measurement with no circuit (a static file: what a tab and the test driver cost) and on the app's
+        // shell (the not-found page inside the layout: what any circuit of this app costs) tells what the cards add.
+        var noCircuit = await MeasureAsync(context, baseUrl, "/favicon.svg");
+        Console.WriteLine($"circuit-memory: tab without a circuit (static file) {Kb(noCircuit)} per tab");
+        var shell = await MeasureAsync(context, baseUrl, "/communications/no-such-page");
+        Console.WriteLine($"circuit-memory: app shell (not-found page in the layout) {Kb(shell)} per circuit");
+        if (Environment.GetEnvironmentVariable("BENCH_MEMORY_EXTRA") is { Length: > 0 } extra)
         {
-            homePages.Add(await OpenAsync(context, baseUrl, "/"));
-        }
-        var homePerCircuit = (Heap() - homeBefore) / Circuits;
-        foreach (var page in homePages)
-        {
-            await page.CloseAsync();
+            foreach (var extraPath in extra.Split(','))
+            {
+                Console.WriteLine($"circuit-memory: {extraPath} {Kb(await MeasureAsync(context, baseUrl, extraPath))} per circuit");
+            }
         }
 
         Console.WriteLine($"circuit-memory: opening {Circuits} circuits on {Path}");
+        var perCircuit = await MeasureAsync(context, baseUrl, Path);
+        report.Add(new ResultRow(
+            "5. Memory per circuit", $"idle settings page, 20 servers / 50 accounts, {Circuits} circuits",
+            $"{Kb(perCircuit)} per circuit",
+            $"app shell {Kb(shell)} per circuit; tab without circuit {Kb(noCircuit)}",
+            $"page adds {Kb(perCircuit - shell)} to the shell", "< 500 KB", perCircuit < 500 * 1024,
+            "managed heap after forced full collections, before and after the tabs open"));
+    }
+
+    private static string Kb(long bytes) => $"{bytes / 1024.0:0} KB";
+
+    private static async Task<long> MeasureAsync(IBrowserContext context, string baseUrl, string path)
+    {
+        var name = path.Trim('/').Replace('/', '-').Replace('.', '-');
         var before = Heap();
-        await GcDumpAsync("before");
+        await GcDumpAsync(name + "-before");
         var pages = new List<IPage>();
         for (var i = 0; i < Circuits; i++)
         {
-            pages.Add(await OpenAsync(context, baseUrl));
+            pages.Add(await OpenAsync(context, baseUrl, path));
         }
-        var after = Heap();
-        await GcDumpAsync("after");
-        var perCircuit = (after - before) / Circuits;
-        report.Add(new ResultRow(
-            "5. Memory per circuit", $"idle settings page, 20 servers / 50 accounts, {Circuits} circuits",
-            $"{perCircuit / 1024.0:0} KB per circuit",
-            $"{before / 1024.0 / 1024.0:0.0} MB heap with 2 circuits",
-            $"home page: {homePerCircuit / 1024.0:0} KB per circuit", "< 500 KB", perCircuit < 500 * 1024,
-            $"heap {before / 1024.0 / 1024.0:0.0} -> {after / 1024.0 / 1024.0:0.0} MB"));
-
+        var perCircuit = (Heap() - before) / Circuits;
+        await GcDumpAsync(name + "-after");
         foreach (var page in pages)
         {
             await page.CloseAsync();
         }
+        return perCircuit;
     }
 
     private static async Task<IPage> OpenAsync(IBrowserContext context, string baseUrl, string path = Path)
     {
         var page = await context.NewPageAsync();
         await page.GotoAsync(baseUrl + path);
-        await WaitForCircuitAsync(page);
+        if (!path.Contains('.', StringComparison.Ordinal))
+        {
+            await WaitForCircuitAsync(page);
+        }
         if (path == Path)
         {
             // The page shows the first cards of each section (EmailSettingsPage.CardPageSize) and counts the rest.
@@ -108,15 +117,21 @@ public static class CircuitMemoryScenario
     private static Task WaitForCircuitAsync(IPage page) =>
         page.Locator("#circuit-ready").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached, Timeout = 60_000 });
 
-    /// <summary>With BENCH_GCDUMP_DIR set, writes a heap dump of this process there (dotnet-gcdump on the PATH).</summary>
+    /// <summary>
+    /// With BENCH_GCDUMP_DIR set, writes a heap dump of this process there: with dotnet-gcdump (on the PATH), or with
+    /// BENCH_FULLDUMP=1 a full heap dump with dotnet-dump, for <c>dotnet-dump analyze x.dmp -c "dumpheap -stat -live"</c>.
+    /// </summary>
     private static async Task GcDumpAsync(string name)
     {
         if (Environment.GetEnvironmentVariable("BENCH_GCDUMP_DIR") is not { Length: > 0 } folder)
         {
             return;
         }
-        using var process = System.Diagnostics.Process.Start("dotnet-gcdump",
-            ["collect", "-p", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), "-o", System.IO.Path.Combine(folder, name + ".gcdump")]);
+        var pid = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var path = System.IO.Path.Combine(folder, name);
+        using var process = Environment.GetEnvironmentVariable("BENCH_FULLDUMP") == "1"
+            ? System.Diagnostics.Process.Start("dotnet-dump", ["collect", "-p", pid, "--type", "Heap", "-o", path + ".dmp"])
+            : System.Diagnostics.Process.Start("dotnet-gcdump", ["collect", "-p", pid, "-o", path + ".gcdump"]);
         await process.WaitForExitAsync();
     }
 

@@ -97,7 +97,7 @@ public class EmailSettingsPageTests
     }
 
     [Fact]
-    public async Task The_sync_button_raises_OnSync_and_can_be_replaced()
+    public async Task The_sync_button_raises_OnSync_and_spins_with_the_running_sync()
     {
         await using var ui = await BunitCore.CreateAsync();
         var server = await ui.AddServerAsync("Production SMTP");
@@ -110,12 +110,51 @@ public class EmailSettingsPageTests
             .Add(c => c.OnSync, () => synced++));
         card.Button("Sync Support").Click();
         synced.Should().Be(1);
+        card.Find("button.sync-icon").ClassList.Should().NotContain("sync-spinning");
+        card.Find("button.sync-icon").GetAttribute("data-tip").Should().Be("Sync Support now");
 
-        var replaced = ui.Context.Render<EmailAccountCard>(p => p
-            .Add(c => c.Account, account)
-            .Add(c => c.SyncAction, b => b.AddMarkupContent(0, "<button class=\"custom-sync\">Sync via job</button>")));
-        replaced.FindAll(".custom-sync").Should().ContainSingle();
-        replaced.HasButton("Sync Support").Should().BeFalse();
+        var running = new SyncProgress(ui.TenantId, account.Id, SyncEventKind.Progress, 5, 15, 0, null, null, DateTime.UtcNow);
+        card.Render(p => p.Add(c => c.Sync, running));
+        card.Find("button.sync-icon").ClassList.Should().Contain("sync-spinning");
+        card.Find(".sync-button").GetAttribute("aria-busy").Should().Be("true");
+        card.Find(".sync-progress").TextContent.Should().Be("5 of 15");
+        card.Find("button.sync-icon").GetAttribute("data-tip").Should().Be("Syncing Support: 5 of 15");
+        // Clicking while it runs joins the running sync rather than being refused.
+        card.Button("Sync Support").Click();
+        synced.Should().Be(2);
+
+        var unconfigured = await ui.AddAccountAsync("Sales", "sales@example.com", server.Id);
+        var plain = ui.Context.Render<EmailAccountCard>(p => p.Add(c => c.Account, unconfigured).Add(c => c.OnSync, () => synced++));
+        plain.Find("button[aria-label='Sync Sales']").HasAttribute("disabled").Should().BeTrue();
+        plain.Find("button[aria-label='Sync Sales']").GetAttribute("data-tip").Should().Be("Configure IMAP to sync");
+    }
+
+    [Fact]
+    public async Task A_sync_started_anywhere_spins_its_card_with_progress_until_it_ends()
+    {
+        await using var ui = await BunitCore.CreateAsync();
+        var notifier = ui.Get<SyncProgressNotifier>();
+        var server = await ui.AddServerAsync("Production SMTP");
+        var support = await ui.AddAccountAsync("Support", "support@example.com", server.Id,
+            imapHost: "imap.example.com", imapUsername: "support", imapPassword: "imap-secret");
+        var sales = await ui.AddAccountAsync("Sales", "sales@example.com", server.Id,
+            imapHost: "imap.example.com", imapUsername: "sales", imapPassword: "imap-secret");
+        var page = ui.Context.Render<EmailSettingsPage>();
+        page.WaitForAssertion(() => page.FindAll(".account-card").Should().HaveCount(2));
+        bool Spinning(string name) => AccountCard(page, name).QuerySelector("button.sync-icon")!.ClassList.Contains("sync-spinning");
+
+        await notifier.PublishAsync(new SyncProgress(ui.TenantId, support.Id, SyncEventKind.Started, 0, 0, 0, null, null, DateTime.UtcNow));
+        page.WaitForAssertion(() => Spinning("Support").Should().BeTrue());
+        Spinning("Sales").Should().BeFalse();
+        await notifier.PublishAsync(new SyncProgress(ui.TenantId, support.Id, SyncEventKind.Progress, 40, 120, 0, null, null, DateTime.UtcNow));
+        page.WaitForAssertion(() => AccountCard(page, "Support").QuerySelector(".sync-progress")!.TextContent.Should().Be("40 of 120"));
+        // Another tenant's sync of an account with the same id does not touch this page.
+        await notifier.PublishAsync(new SyncProgress(ui.Core.TenantB, sales.Id, SyncEventKind.Started, 0, 0, 0, null, null, DateTime.UtcNow));
+        Spinning("Sales").Should().BeFalse();
+
+        await notifier.PublishAsync(Finished(ui.TenantId, support.Id));
+        page.WaitForAssertion(() => Spinning("Support").Should().BeFalse());
+        AccountCard(page, "Support").QuerySelector(".sync-progress").Should().BeNull();
     }
 
     [Fact]

@@ -37,6 +37,8 @@ public partial class EmailSettingsPage : IDisposable
     private int reloadsInFlight;
     private int loadGeneration;
     private IDisposable? syncSubscription;
+    private readonly Dictionary<int, SyncProgress> runningSyncs = [];
+    private readonly CancellationTokenSource disposed = new();
 
     [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
     [Inject] private MailServerService Servers { get; set; } = default!;
@@ -46,6 +48,7 @@ public partial class EmailSettingsPage : IDisposable
     [Inject] private ILogger<EmailSettingsPage> Logger { get; set; } = default!;
     [Inject] private SyncProgressNotifier SyncNotifier { get; set; } = default!;
     [Inject] private ITenantContext Tenant { get; set; } = default!;
+    [Inject] private SyncService Sync { get; set; } = default!;
 
     private IReadOnlyList<MailServerSummary> MatchingServers => string.IsNullOrWhiteSpace(serverFilter)
         ? servers ?? []
@@ -69,9 +72,14 @@ public partial class EmailSettingsPage : IDisposable
     {
         // Subscribed before the first read: a sync that ends while the lists load (the first sync of a just-saved
         // account often does) is still heard, and its card read again, instead of showing "Not synced yet" forever.
+        // One subscription for every card: a sync spins its card whoever started it (schedule, this page, another browser).
         if (RendererInfo.IsInteractive && Tenant.IsTenantAdmin && Tenant.TenantId is { } tenantId)
         {
             syncSubscription = SyncNotifier.Subscribe(tenantId, OnSyncEventAsync);
+            foreach (var running in SyncNotifier.GetRunning(tenantId))
+            {
+                runningSyncs[running.AccountId] = running;
+            }
         }
         return ReloadAsync();
     }
@@ -113,8 +121,38 @@ public partial class EmailSettingsPage : IDisposable
         accounts = [];
     }
 
-    private Task OnSyncEventAsync(SyncProgress progress) =>
-        progress.IsRunning ? Task.CompletedTask : InvokeAsync(() => RefreshAccountAsync(progress.AccountId));
+    private SyncProgress? RunningSync(int accountId) => runningSyncs.GetValueOrDefault(accountId);
+
+    private Task OnSyncEventAsync(SyncProgress progress) => InvokeAsync(async () =>
+    {
+        if (progress.IsRunning)
+        {
+            runningSyncs[progress.AccountId] = progress;
+            StateHasChanged();
+        }
+        else
+        {
+            runningSyncs.Remove(progress.AccountId);
+            await RefreshAccountAsync(progress.AccountId);
+        }
+    });
+
+    /// <summary>Runs (or joins) a sync of the account; the card spins through the page's subscription, failures come as a snackbar.</summary>
+    private async Task SyncAccountAsync(EmailAccountSummary account)
+    {
+        try
+        {
+            var result = await Sync.RequestSyncAsync(account.Id, disposed.Token);
+            if (SyncFeedback.Describe(result, account.DisplayName) is { } feedback)
+            {
+                Snackbar.Add(feedback.Text, feedback.Severity);
+            }
+        }
+        catch (OperationCanceledException) when (disposed.IsCancellationRequested)
+        {
+            // The page went away while waiting; the sync itself carries on and other pages still see it.
+        }
+    }
 
     /// <summary>
     /// Reads one account again after its sync ended. A read of the whole list that is still running may have started
@@ -148,6 +186,8 @@ public partial class EmailSettingsPage : IDisposable
     public void Dispose()
     {
         syncSubscription?.Dispose();
+        disposed.Cancel();
+        disposed.Dispose();
         GC.SuppressFinalize(this);
     }
 

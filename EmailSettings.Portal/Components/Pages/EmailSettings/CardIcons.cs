@@ -1,0 +1,33 @@
+using Microsoft.AspNetCore.Components;
+using MudBlazor;
+
+namespace EmailSettings.Portal.Components.Pages.EmailSettings;
+
+/// <summary>
+/// The icons of the settings cards as ready-made SVG markup, the same markup <see cref="MudIcon"/> renders.
+/// </summary>
+/// <remarks>
+/// The cards are written in plain HTML with MudBlazor's CSS classes rather than MudBlazor components: a page of 50 cards
+/// built from MudCard, MudChip, MudTooltip and MudIconButton held about 2,000 components and 9 MB per circuit
+/// (docs/benchmarks.md, scenario 5). Each icon here is one static string, so it costs one render frame.
+/// </remarks>
+internal static class CardIcons
+{
+    public static readonly MarkupString Server = Svg(Icons.Material.Filled.Dns, "medium");
+    public static readonly MarkupString DefaultStar = Svg(Icons.Material.Filled.Star, "small", "mud-chip-icon");
+    public static readonly MarkupString TlsOn = Svg(Icons.Material.Filled.Lock, "small", "mud-chip-icon");
+    public static readonly MarkupString TlsOff = Svg(Icons.Material.Filled.LockOpen, "small", "mud-chip-icon");
+    public static readonly MarkupString IncomingSync = Svg(Icons.Material.Filled.MoveToInbox, "small", "mud-chip-icon");
+    public static readonly MarkupString Sends = Svg(Icons.Material.Outlined.Send, "small", "mud-text-secondary");
+    public static readonly MarkupString Inbox = Svg(Icons.Material.Outlined.Inbox, "small", "mud-text-secondary");
+    public static readonly MarkupString MakeDefault = Svg(Icons.Material.Filled.StarBorder, "medium");
+    public static readonly MarkupString Edit = Svg(Icons.Material.Filled.Edit, "medium");
+    public static readonly MarkupString Delete = Svg(Icons.Material.Filled.Delete, "medium");
+    public static readonly MarkupString Sync = Svg(Icons.Material.Filled.Sync, "medium");
+    public static readonly MarkupString SyncSmall = Svg(Icons.Material.Filled.Refresh, "small");
+    public static readonly MarkupString SendTest = Svg(Icons.Material.Filled.Send, "medium");
+
+    private static MarkupString Svg(string paths, string size, string? extraClass = null) =>
+        new($"<svg class=\"mud-icon-root mud-svg-icon mud-icon-size-{size}{(extraClass is null ? "" : " " + extraClass)}\" "
+            + $"focusable=\"false\" viewBox=\"0 0 24 24\" aria-hidden=\"true\">{paths}</svg>");
+}
