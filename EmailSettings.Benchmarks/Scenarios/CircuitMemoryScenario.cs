@@ -89,6 +89,8 @@ public static class CircuitMemoryScenario
         {
             pages.Add(await OpenAsync(context, baseUrl, path));
         }
+        // Idle means after the first renders and their acknowledgements: wait, then measure.
+        await Task.Delay(TimeSpan.FromSeconds(3));
         var perCircuit = (Heap() - before) / Circuits;
         await GcDumpAsync(name + "-after");
         foreach (var page in pages)

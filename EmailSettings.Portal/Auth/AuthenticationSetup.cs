@@ -16,6 +16,8 @@ public static class AuthenticationSetup
     public static WebApplicationBuilder AddPortalAuthentication(this WebApplicationBuilder builder)
     {
         builder.Services.AddCascadingAuthenticationState();
+        builder.Services.AddOptions<PortalAuthOptions>().BindConfiguration(PortalAuthOptions.SectionName)
+            .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddScoped<AuthenticationStateProvider, IdentityRevalidatingAuthenticationStateProvider>();
         // Background work acts for an explicitly chosen tenant (CreateScopeForTenant); everything else for the signed-in user.
         builder.Services.AddTenantContext<ClaimsTenantContext>();

@@ -21,10 +21,12 @@ public sealed class PortalTestApp : WebApplicationFactory<Program>
 {
     private readonly string environment;
     private readonly List<AsyncServiceScope> scopes = [];
+    private readonly IReadOnlyDictionary<string, string?> settings;
 
-    public PortalTestApp(string environment = "Testing", string? folder = null)
+    public PortalTestApp(string environment = "Testing", string? folder = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         this.environment = environment;
+        this.settings = settings ?? new Dictionary<string, string?>();
         Folder = folder ?? TempFolder.Create("emailsettings-portal");
     }
 
@@ -47,9 +49,11 @@ public sealed class PortalTestApp : WebApplicationFactory<Program>
     /// Starts the app and creates "Tenant A" and "Tenant B" with admin@a.test/user@a.test and admin@b.test/user@b.test.
     /// With <paramref name="kestrel"/> the app listens on a free local port (<see cref="BaseUrl"/>) for Playwright.
     /// </summary>
-    public static async Task<PortalTestApp> StartAsync(string environment = "Testing", string? folder = null, bool kestrel = false)
+    /// <param name="settings">Extra configuration seen by Program.cs, for example <c>["Auth:RevalidationInterval"] = "00:00:00.2"</c>.</param>
+    public static async Task<PortalTestApp> StartAsync(string environment = "Testing", string? folder = null, bool kestrel = false,
+        IReadOnlyDictionary<string, string?>? settings = null)
     {
-        var app = new PortalTestApp(environment, folder);
+        var app = new PortalTestApp(environment, folder, settings);
         if (kestrel)
         {
             app.UseKestrel(0);
@@ -74,6 +78,10 @@ public sealed class PortalTestApp : WebApplicationFactory<Program>
         // Outside Development the framework only serves published assets; the browser tests need blazor.web.js and MudBlazor's.
         builder.UseStaticWebAssets();
         builder.UseSetting($"ConnectionStrings:{DatabaseOptions.ConnectionStringName}", ConnectionString);
+        foreach (var (key, value) in settings)
+        {
+            builder.UseSetting(key, value);
+        }
         builder.ConfigureLogging(logging => logging.AddProvider(Logs).SetMinimumLevel(LogLevel.Debug));
     }
 
