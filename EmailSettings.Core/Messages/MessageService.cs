@@ -7,7 +7,11 @@ using Microsoft.EntityFrameworkCore;
 namespace EmailSettings.Core.Messages;
 
 /// <summary>A synced message as the list shows it.</summary>
-public sealed record MessageListItem(long Id, long Uid, string From, string To, string Subject, DateTime? Date, long Size, bool IsSeen, string Preview);
+public sealed record MessageListItem(long Id, long Uid, string From, string To, string Subject, DateTime? Date, long Size, bool IsSeen, string Preview)
+{
+    /// <summary>The From header split into the name to show and the address beside it.</summary>
+    public MessageSender Sender => MessageSender.Parse(From);
+}
 
 /// <summary>One page of an account's synced messages.</summary>
 /// <param name="AccountName">"Display Name &lt;address&gt;", for text that names the account once.</param>

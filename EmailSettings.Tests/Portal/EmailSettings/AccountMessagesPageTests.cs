@@ -27,7 +27,10 @@ public sealed class AccountMessagesPageTests(SharedDovecot dovecot) : IClassFixt
         page.Find("h1").TextContent.Should().Contain(user);
         page.FindAll("thead th").Select(th => th.TextContent.Trim()).Should().Equal("From", "Subject", "Date", "Size", "Seen");
         var firstRow = page.FindAll("tbody tr")[0].TextContent;
-        firstRow.Should().Contain("Test message 30").And.Contain("sender@example.com").And.Contain("2024-01-01 08:30 UTC").And.Contain("Unread");
+        firstRow.Should().Contain("Test message 30").And.Contain("2024-01-01 08:30 UTC").And.Contain("Unread");
+        // The sender's name, with the address on its own line (not the raw header).
+        page.Find("tbody tr .message-sender").TextContent.Trim().Should().Be("Test Sender");
+        page.Find("tbody tr .message-sender-address").TextContent.Trim().Should().Be("sender@example.com");
         // Named as on the account's card; the address is on its own line.
         page.Find($"button[aria-label='Sync Inbox {user}']").Should().NotBeNull();
         page.Find(".account-address").TextContent.Should().Be($"{user}@example.com");
