@@ -110,6 +110,12 @@ public class SettingsPageBrowserTests(BrowserFixture browser) : IClassFixture<Br
 
         await Expect(dialog).ToHaveCountAsync(0);
         await Expect(page.Locator(".server-card", new() { HasText = "Keyboard SMTP" })).ToBeVisibleAsync();
+
+        // The edit dialog has a close button, yet the focus still starts in the first field.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Edit Keyboard SMTP" }).ClickAsync();
+        await WaitForFocusAsync(page, "server-name");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = CloseDialog, Exact = true }).ClickAsync();
+        await Expect(dialog).ToHaveCountAsync(0);
         tab.ConsoleErrors.Should().BeEmpty();
     }
 
@@ -188,6 +194,9 @@ public class SettingsPageBrowserTests(BrowserFixture browser) : IClassFixture<Br
     /// Waits until the element with this id has the keyboard focus. (Playwright's ToBeFocused also wants the window
     /// focused, which a headless page in a shared browser is not guaranteed to be.)
     /// </summary>
+    /// <summary>The accessible name of MudBlazor's dialog close button (the ✕).</summary>
+    private const string CloseDialog = "Close";
+
     private static Task WaitForFocusAsync(IPage page, string id) =>
         page.WaitForFunctionAsync("id => document.activeElement?.id === id", id, new() { Timeout = 5_000 });
 

@@ -16,7 +16,8 @@ namespace EmailSettings.Portal.Components.Pages.EmailSettings;
 /// </summary>
 public partial class EmailSettingsPage : IDisposable
 {
-    private static readonly DialogOptions FormDialog = new() { MaxWidth = MaxWidth.Small, FullWidth = true };
+    // A close button too (Escape and Cancel also close); the form dialogs put the focus on their first field themselves.
+    private static readonly DialogOptions FormDialog = new() { MaxWidth = MaxWidth.Small, FullWidth = true, CloseButton = true };
     private static readonly DialogOptions ConfirmDialog = new() { MaxWidth = MaxWidth.ExtraSmall, FullWidth = true };
 
     /// <summary>
