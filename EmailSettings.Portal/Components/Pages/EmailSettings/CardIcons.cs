@@ -23,7 +23,7 @@ internal static class CardIcons
     public static readonly MarkupString MakeDefault = Svg(Icons.Material.Filled.StarBorder, "medium");
     public static readonly MarkupString Edit = Svg(Icons.Material.Filled.Edit, "medium");
     public static readonly MarkupString Delete = Svg(Icons.Material.Filled.Delete, "medium");
-    public static readonly MarkupString Sync = Svg(Icons.Material.Filled.Sync, "medium");
+    public static readonly MarkupString Sync = Svg(Icons.Material.Filled.Refresh, "medium");
     public static readonly MarkupString SyncSmall = Svg(Icons.Material.Filled.Refresh, "small");
     public static readonly MarkupString SendTest = Svg(Icons.Material.Filled.Send, "medium");
 

@@ -1,0 +1,21 @@
+using Microsoft.AspNetCore.Components;
+using MudBlazor;
+
+namespace EmailSettings.Portal.Components.Layout;
+
+/// <summary>The navigation's icons as the SVG markup MudNavLink renders, one static string each.</summary>
+internal static class NavIcons
+{
+    public static readonly MarkupString Communications = Icon(Icons.Material.Filled.Forum);
+    public static readonly MarkupString Settings = Icon(Icons.Material.Filled.Settings);
+    public static readonly MarkupString Email = Icon(Icons.Material.Filled.Email);
+    public static readonly MarkupString EmailLogs = Icon(Icons.Material.Filled.History);
+
+    public static readonly MarkupString Expand = new(
+        "<svg class=\"mud-icon-root mud-svg-icon mud-icon-size-medium mud-nav-link-expand-icon nav-fold-icon\" focusable=\"false\" "
+        + $"viewBox=\"0 0 24 24\" aria-hidden=\"true\">{Icons.Material.Filled.ArrowDropDown}</svg>");
+
+    private static MarkupString Icon(string paths) => new(
+        "<svg class=\"mud-icon-root mud-icon-default mud-svg-icon mud-icon-size-medium mud-nav-link-icon mud-nav-link-icon-default\" "
+        + $"focusable=\"false\" viewBox=\"0 0 24 24\" aria-hidden=\"true\">{paths}</svg>");
+}
