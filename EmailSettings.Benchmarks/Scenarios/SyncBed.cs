@@ -38,9 +38,19 @@ public sealed class SyncBed : IAsyncDisposable
 
     public sealed record Mailbox(int Size, string User, int AccountId);
 
+    /// <remarks>
+    /// BENCH_DOVECOT_SETTINGS (settings separated by ';', e.g. <c>mailbox_list_index = no</c>) are appended to Dovecot's
+    /// configuration, to compare server set-ups; the recorded figures use the fixture's defaults.
+    /// </remarks>
     public static async Task<SyncBed> StartAsync()
     {
-        var dovecot = await DovecotServer.StartAsync();
+        var settings = Environment.GetEnvironmentVariable("BENCH_DOVECOT_SETTINGS")?
+            .Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) ?? [];
+        if (settings.Length > 0)
+        {
+            Console.WriteLine($"Dovecot settings added by BENCH_DOVECOT_SETTINGS: {string.Join("; ", settings)}");
+        }
+        var dovecot = await DovecotServer.StartAsync(certificate: null, settings);
         var host = await BenchCoreHost.CreateAsync(b =>
         {
             b.Configuration["Sync:Timeout"] = "00:02:00";
