@@ -227,9 +227,7 @@ public sealed class DovecotServer : IAsyncDisposable
         {
             buffer.SetLength(0);
             message.WriteTo(format, buffer);
-            var seq = Interlocked.Increment(ref _deliveryCounter);
-            // <time>.M<usec>P<pid>Q<seq>.<host>,S=<size>: unique per server instance; S= lets Dovecot skip a stat.
-            var name = string.Create(CultureInfo.InvariantCulture, $"{seconds}.M{seq}P{pid}Q{seq}.dovecot-tests,S={buffer.Length}");
+            var name = MaildirFileName(seconds, Interlocked.Increment(ref _deliveryCounter), pid, buffer.Length);
             var tmpPath = Path.Combine(tmp, name);
             using (var file = new FileStream(tmpPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.None))
             {
@@ -244,6 +242,23 @@ public sealed class DovecotServer : IAsyncDisposable
         Chown(home, recursive: true);
         return count;
     }
+
+    /// <summary>
+    /// The name of a delivered message: <c>&lt;time&gt;.M&lt;n&gt;P&lt;pid&gt;.dovecot-tests,S=&lt;size&gt;</c>, the form
+    /// Dovecot's own deliveries use (<c>&lt;time&gt;.M&lt;usec&gt;P&lt;pid&gt;.&lt;host&gt;</c>). <paramref name="sequence"/>
+    /// takes the place of the microseconds, so Dovecot (which sorts new files by time, then by the M number) gives
+    /// UIDs in delivery order; S= lets it skip a stat.
+    /// </summary>
+    /// <remarks>
+    /// The sequence appears once on purpose. Dovecot keeps a Maildir's file names in a hash table keyed by
+    /// maildir_filename_base_hash, an ELF-style hash that folds a character back onto the same bits 6 characters later.
+    /// The earlier form <c>M&lt;n&gt;P&lt;pid&gt;Q&lt;n&gt;</c> wrote n twice; whenever n and the pid together had 10 digits
+    /// (a 5-digit pid and messages 10,000 to 99,999, say) the two copies cancelled out, 50,000 names fell into 25 hash
+    /// values, and every session that loads dovecot-uidlist spent seconds comparing names. Whether it hit depended on the
+    /// test process's pid.
+    /// </remarks>
+    internal static string MaildirFileName(long seconds, long sequence, int pid, long size) =>
+        string.Create(CultureInfo.InvariantCulture, $"{seconds}.M{sequence}P{pid}.dovecot-tests,S={size}");
 
     /// <summary>
     /// Builds a small realistic plain-text message: From, To, Subject "Test message n", Date

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using EmailSettings.Tests.Support;
 using FluentAssertions;
 using MailKit;
@@ -226,6 +227,41 @@ public sealed class FixtureSmokeTests(ITestOutputHelper output)
             $"first SELECT: {select.ElapsedMilliseconds} ms (root {DovecotServer.TempRoot})");
         client.Inbox.Count.Should().Be(count);
         (create.Elapsed + deliver.Elapsed + select.Elapsed).Should().BeLessThan(TimeSpan.FromSeconds(30));
+    }
+
+    [Theory]
+    [InlineData(42)]
+    [InlineData(4242)]
+    [InlineData(20576)]
+    [InlineData(123456)]
+    [InlineData(4194304)]
+    public void Maildir_file_names_of_100000_deliveries_spread_over_Dovecots_file_name_hash(int pid)
+    {
+        // 100,000 names from one server, as the no-change benchmark delivers (1,000 + 10,000 + 50,000 and more).
+        var names = Enumerable.Range(1, 100_000)
+            .Select(n => DovecotServer.MaildirFileName(1_795_642_288, n, pid, 380 + n.ToString(CultureInfo.InvariantCulture).Length));
+
+        var largestBucket = names.CountBy(DovecotFileNameHash).Max(bucket => bucket.Value);
+
+        largestBucket.Should().BeLessThanOrEqualTo(2,
+            "Dovecot looks every name of a Maildir up in a hash table on this hash; crowded buckets make each session that reads dovecot-uidlist quadratic");
+    }
+
+    /// <summary>Dovecot 2.3's maildir_filename_base_hash (src/lib-storage/index/maildir/maildir-filename.c): ELF-style, up to the ':' of the flags.</summary>
+    private static uint DovecotFileNameHash(string name)
+    {
+        uint h = 0;
+        foreach (var c in name.TakeWhile(c => c != ':'))
+        {
+            h = (h << 4) + c;
+            var g = h & 0xf0000000u;
+            if (g != 0)
+            {
+                h ^= g >> 24;
+                h ^= g;
+            }
+        }
+        return h;
     }
 
     public static TheoryData<string, string> SmtpPortsAndMechanisms()
