@@ -18,6 +18,8 @@ builder.Services.AddMudServices(options =>
     // Top centre covers no control: the app bar keeps user, tenant and Sign out, the sections their buttons, the cards their actions.
     options.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.TopCenter;
     options.SnackbarConfiguration.PreventDuplicates = false;
+    // Newest three at most: on a phone five stacked snackbars hide the page they talk about.
+    options.SnackbarConfiguration.MaxDisplayedSnackbars = 3;
 });
 
 var app = builder.Build();
