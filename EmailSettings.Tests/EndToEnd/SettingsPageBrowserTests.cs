@@ -58,7 +58,7 @@ public class SettingsPageBrowserTests(BrowserFixture browser) : IClassFixture<Br
         await Expect(accountDialog.GetByLabel("Mail Server")).ToHaveValueAsync("Production SMTP (smtp.example.com:587)");
         await accountDialog.GetByLabel("Email Address").FillAsync("support@example.com");
         await accountDialog.GetByLabel("Display Name").FillAsync("Support Inbox");
-        await accountDialog.GetByLabel("Set as default account").CheckAsync();
+        await accountDialog.GetByLabel("Set as default account").SetSwitchAsync(on: true);
         await accountDialog.GetByLabel("IMAP Host").FillAsync("imap.example.com");
         await accountDialog.GetByLabel("IMAP Username").FillAsync("support@example.com");
         await accountDialog.GetByLabel("IMAP Password").FillAsync("Imap-secret!");
@@ -145,14 +145,14 @@ public class SettingsPageBrowserTests(BrowserFixture browser) : IClassFixture<Br
         await Expect(dialog.GetByLabel("SMTP Password")).ToHaveValueAsync("");
         await Expect(dialog.GetByText("Leave blank to keep the existing password")).ToBeVisibleAsync();
         await dialog.GetByLabel("SMTP Port").FillAsync("465");
-        await dialog.GetByLabel("Use TLS/STARTTLS").UncheckAsync();
+        await dialog.GetByLabel("Use TLS/STARTTLS").SetSwitchAsync(on: false);
         await Expect(dialog.GetByText("Port 465 normally expects TLS on connect")).ToBeVisibleAsync();
         await dialog.GetByLabel("SMTP Host").FillAsync("https://smtp.example.com");
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Save Changes" }).ClickAsync();
         await Expect(dialog.GetByText("Enter only the host name (for example smtp.example.com), without \"https://\".")).ToBeVisibleAsync();
         await tab.ScreenshotAsync("06-edit-server-validation");
         await dialog.GetByLabel("SMTP Host").FillAsync("smtp2.example.com");
-        await dialog.GetByLabel("Use TLS/STARTTLS").CheckAsync();
+        await dialog.GetByLabel("Use TLS/STARTTLS").SetSwitchAsync(on: true);
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Save Changes" }).ClickAsync();
         await Expect(dialog).ToHaveCountAsync(0);
         await Expect(page.Locator(".server-card", new() { HasText = "Production SMTP" })).ToContainTextAsync("smtp2.example.com:465");
