@@ -11,11 +11,8 @@ internal static class NavIcons
     public static readonly MarkupString Email = Icon(Icons.Material.Filled.Email);
     public static readonly MarkupString EmailLogs = Icon(Icons.Material.Filled.History);
 
-    public static readonly MarkupString Expand = new(
-        "<svg class=\"mud-icon-root mud-svg-icon mud-icon-size-medium mud-nav-link-expand-icon nav-fold-icon\" focusable=\"false\" "
-        + $"viewBox=\"0 0 24 24\" aria-hidden=\"true\">{Icons.Material.Filled.ArrowDropDown}</svg>");
+    public static readonly MarkupString Expand = SvgIcon.Markup(Icons.Material.Filled.ArrowDropDown, "medium", "mud-nav-link-expand-icon nav-fold-icon");
 
-    private static MarkupString Icon(string paths) => new(
-        "<svg class=\"mud-icon-root mud-icon-default mud-svg-icon mud-icon-size-medium mud-nav-link-icon mud-nav-link-icon-default\" "
-        + $"focusable=\"false\" viewBox=\"0 0 24 24\" aria-hidden=\"true\">{paths}</svg>");
+    private static MarkupString Icon(string paths) =>
+        SvgIcon.Markup(paths, "medium", "mud-icon-default mud-nav-link-icon mud-nav-link-icon-default");
 }

@@ -13,13 +13,13 @@ namespace EmailSettings.Portal.Components.Pages.EmailSettings;
 /// </remarks>
 internal static class CardIcons
 {
-    public static readonly MarkupString Server = Svg(Icons.Material.Filled.Dns, "medium");
-    public static readonly MarkupString DefaultStar = Svg(Icons.Material.Filled.Star, "small", "mud-chip-icon");
-    public static readonly MarkupString TlsOn = Svg(Icons.Material.Filled.Lock, "small", "mud-chip-icon");
-    public static readonly MarkupString TlsOff = Svg(Icons.Material.Filled.LockOpen, "small", "mud-chip-icon");
-    public static readonly MarkupString IncomingSync = Svg(Icons.Material.Filled.MoveToInbox, "small", "mud-chip-icon");
-    public static readonly MarkupString Sends = Svg(Icons.Material.Outlined.Send, "small", "mud-text-secondary");
-    public static readonly MarkupString Inbox = Svg(Icons.Material.Outlined.Inbox, "small", "mud-text-secondary");
+    public static readonly MarkupString Server = SvgIcon.Markup(Icons.Material.Filled.Dns, "medium");
+    public static readonly MarkupString DefaultStar = SvgIcon.Markup(Icons.Material.Filled.Star, "small", "mud-chip-icon");
+    public static readonly MarkupString TlsOn = SvgIcon.Markup(Icons.Material.Filled.Lock, "small", "mud-chip-icon");
+    public static readonly MarkupString TlsOff = SvgIcon.Markup(Icons.Material.Filled.LockOpen, "small", "mud-chip-icon");
+    public static readonly MarkupString IncomingSync = SvgIcon.Markup(Icons.Material.Filled.MoveToInbox, "small", "mud-chip-icon");
+    public static readonly MarkupString Sends = SvgIcon.Markup(Icons.Material.Outlined.Send, "small", "mud-text-secondary");
+    public static readonly MarkupString Inbox = SvgIcon.Markup(Icons.Material.Outlined.Inbox, "small", "mud-text-secondary");
 
     // Button faces: MudIconButton's label span with the icon, so a whole button costs a handful of frames.
     public static readonly MarkupString MakeDefault = Face(Icons.Material.Filled.StarBorder, "medium");
@@ -30,9 +30,5 @@ internal static class CardIcons
     public static readonly MarkupString SendTest = Face(Icons.Material.Filled.Send, "medium");
 
     private static MarkupString Face(string paths, string size) =>
-        new($"<span class=\"mud-icon-button-label\">{Svg(paths, size)}</span>");
-
-    private static MarkupString Svg(string paths, string size, string? extraClass = null) =>
-        new($"<svg class=\"mud-icon-root mud-svg-icon mud-icon-size-{size}{(extraClass is null ? "" : " " + extraClass)}\" "
-            + $"focusable=\"false\" viewBox=\"0 0 24 24\" aria-hidden=\"true\">{paths}</svg>");
+        new($"<span class=\"mud-icon-button-label\">{SvgIcon.Markup(paths, size)}</span>");
 }
