@@ -25,6 +25,9 @@ public sealed class EmailAccountInput
     public bool HasStoredImapPassword { get; init; }
 
     /// <summary>Checks the fields on their own; rules that need the database (server, duplicates) are the service's.</summary>
+    /// <summary>A copy that keeps its values while the dialog's own input goes on changing (every member is a value).</summary>
+    public EmailAccountInput Copy() => (EmailAccountInput)MemberwiseClone();
+
     public Dictionary<string, string> Validate(bool isCreate, bool hasStoredImapPassword = false)
     {
         var errors = new Dictionary<string, string>();

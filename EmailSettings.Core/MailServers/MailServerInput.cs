@@ -21,6 +21,9 @@ public sealed class MailServerInput
     /// <summary>True when editing a server that already has a stored password (read-only information).</summary>
     public bool HasStoredPassword { get; init; }
 
+    /// <summary>A copy that keeps its values while the dialog's own input goes on changing (every member is a value).</summary>
+    public MailServerInput Copy() => (MailServerInput)MemberwiseClone();
+
     public IReadOnlyDictionary<string, string> Validate()
     {
         var errors = new Dictionary<string, string>();

@@ -55,22 +55,7 @@ public partial class EmailAccountDialog
     /// The copy keeps the test's values fixed while the admin goes on typing.
     /// </summary>
     private Task<ConnectionTestResult> TestConnectionAsync(CancellationToken ct) =>
-        ImapTester.TestAsync(Snapshot(input!), AccountId, ct);
-
-    private static EmailAccountInput Snapshot(EmailAccountInput from) => new()
-    {
-        EmailAddress = from.EmailAddress,
-        DisplayName = from.DisplayName,
-        MailServerId = from.MailServerId,
-        IsDefault = from.IsDefault,
-        ImapHost = from.ImapHost,
-        ImapPort = from.ImapPort,
-        ImapUsername = from.ImapUsername,
-        ImapPassword = from.ImapPassword,
-        ImapUseTls = from.ImapUseTls,
-        ImapPinnedCertificateSha256 = from.ImapPinnedCertificateSha256,
-        HasStoredImapPassword = from.HasStoredImapPassword,
-    };
+        ImapTester.TestAsync(input!.Copy(), AccountId, ct);
 
     protected override async Task OnInitializedAsync()
     {

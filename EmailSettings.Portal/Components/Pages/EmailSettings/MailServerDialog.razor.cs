@@ -44,19 +44,7 @@ public partial class MailServerDialog
     /// The copy keeps the test's values fixed while the admin goes on typing.
     /// </summary>
     private Task<ConnectionTestResult> TestConnectionAsync(CancellationToken ct) =>
-        SmtpTester.TestAsync(Snapshot(input!), ServerId, ct);
-
-    private static MailServerInput Snapshot(MailServerInput from) => new()
-    {
-        Name = from.Name,
-        SmtpHost = from.SmtpHost,
-        SmtpPort = from.SmtpPort,
-        SmtpUsername = from.SmtpUsername,
-        SmtpPassword = from.SmtpPassword,
-        UseTls = from.UseTls,
-        PinnedCertificateSha256 = from.PinnedCertificateSha256,
-        HasStoredPassword = from.HasStoredPassword,
-    };
+        SmtpTester.TestAsync(input!.Copy(), ServerId, ct);
 
     protected override async Task OnInitializedAsync()
     {
