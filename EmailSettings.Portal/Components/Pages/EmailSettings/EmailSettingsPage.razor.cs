@@ -163,12 +163,9 @@ public partial class EmailSettingsPage : IDisposable
     {
         try
         {
-            if (reloadsInFlight > 0 || accounts is null || accounts.All(a => a.Id != accountId))
+            if (reloadsInFlight == 0 && accounts?.Any(a => a.Id == accountId) == true && await Accounts.GetAsync(accountId) is { } fresh)
             {
-                await ReloadAsync();
-            }
-            else if (await Accounts.GetAsync(accountId) is { } fresh && accounts.Any(a => a.Id == accountId))
-            {
+                // A full read that started meanwhile began after the sync committed: both show the same state.
                 accounts = accounts.Select(a => a.Id == accountId ? fresh : a).ToList();
             }
             else
