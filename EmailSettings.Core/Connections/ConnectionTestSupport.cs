@@ -28,6 +28,11 @@ internal static class ConnectionTestSupport
             : (password, null);
     }
 
+    /// <summary>The result that asks for the password: the test cannot sign in without one.</summary>
+    public static ConnectionTestResult PasswordRequired(ConnectionProtocol protocol, string summary, TimeSpan elapsed) =>
+        ConnectionTestResult.Failed(protocol.Name, ConnectionFailureKind.PasswordRequired, summary, protocol.PasswordField,
+            "Type the password, then test again. Nothing is saved until you save the dialog.", elapsed);
+
     /// <summary>One line per test (never a password: the detail is scrubbed), the raw detail only at Debug.</summary>
     public static void Log(ILogger logger, ConnectionProtocol protocol, Guid tenantId, ConnectionTestResult result, ConnectionTestRun run)
     {

@@ -77,12 +77,12 @@ public sealed class ImapConnectionTester(
                 Protocol, username, password, stored.ImapUsername, stored.ImapPasswordProtected, p => Unprotect(p, id));
             if (missingBecause is not null)
             {
-                return PasswordRequired(missingBecause, started);
+                return ConnectionTestSupport.PasswordRequired(Protocol, missingBecause, time.GetElapsedTime(started));
             }
         }
         if (password is null)
         {
-            return PasswordRequired($"Enter the IMAP Password to test signing in as \"{username}\".", started);
+            return ConnectionTestSupport.PasswordRequired(Protocol, $"Enter the IMAP Password to test signing in as \"{username}\".", time.GetElapsedTime(started));
         }
 
         var target = new ConnectionTarget(
@@ -210,8 +210,4 @@ public sealed class ImapConnectionTester(
     private ConnectionTestResult Invalid(string field, string message, long started) =>
         ConnectionTestResult.Failed(Protocol.Name, ConnectionFailureKind.InvalidInput, message, field,
             "Correct the field, then test again.", time.GetElapsedTime(started));
-
-    private ConnectionTestResult PasswordRequired(string summary, long started) =>
-        ConnectionTestResult.Failed(Protocol.Name, ConnectionFailureKind.PasswordRequired, summary, Protocol.PasswordField,
-            "Type the password, then test again. Nothing is saved until you save the dialog.", time.GetElapsedTime(started));
 }

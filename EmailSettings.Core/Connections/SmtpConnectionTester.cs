@@ -85,13 +85,13 @@ public sealed class SmtpConnectionTester(
                     Protocol, username, password, stored.SmtpUsername, stored.SmtpPasswordProtected, p => Unprotect(p, id));
                 if (missingBecause is not null)
                 {
-                    return PasswordRequired(missingBecause, started);
+                    return ConnectionTestSupport.PasswordRequired(Protocol, missingBecause, time.GetElapsedTime(started));
                 }
             }
         }
         if (username is not null && password is null)
         {
-            return PasswordRequired($"Enter the SMTP Password to test signing in as \"{username}\".", started);
+            return ConnectionTestSupport.PasswordRequired(Protocol, $"Enter the SMTP Password to test signing in as \"{username}\".", time.GetElapsedTime(started));
         }
 
         var target = new ConnectionTarget(
@@ -214,8 +214,4 @@ public sealed class SmtpConnectionTester(
             return null;
         }
     }
-
-    private ConnectionTestResult PasswordRequired(string summary, long started) =>
-        ConnectionTestResult.Failed(Protocol.Name, ConnectionFailureKind.PasswordRequired, summary, Protocol.PasswordField,
-            "Type the password, then test again. Nothing is saved until you save the dialog.", time.GetElapsedTime(started));
 }
