@@ -361,6 +361,25 @@ public class EmailSettingsPageTests
         notifier.SubscriberCount.Should().Be(before);
     }
 
+    [Fact]
+    public async Task A_page_opened_while_a_sync_runs_spins_that_card_at_once()
+    {
+        await using var ui = await BunitCore.CreateAsync();
+        var notifier = ui.Get<SyncProgressNotifier>();
+        var server = await ui.AddServerAsync("Production SMTP");
+        var support = await ui.AddAccountAsync("Support", "support@example.com", server.Id,
+            imapHost: "imap.example.com", imapUsername: "support", imapPassword: "imap-secret");
+        await notifier.PublishAsync(new SyncProgress(ui.TenantId, support.Id, SyncEventKind.Progress, 3, 9, 0, null, null, DateTime.UtcNow));
+
+        var page = ui.Context.Render<EmailSettingsPage>();
+
+        page.WaitForAssertion(() => page.FindAll(".account-card").Should().ContainSingle());
+        AccountCard(page, "Support").QuerySelector("button.sync-icon")!.ClassList.Should().Contain("sync-spinning");
+        AccountCard(page, "Support").QuerySelector(".sync-progress")!.TextContent.Should().Be("3 of 9");
+        await notifier.PublishAsync(Finished(ui.TenantId, support.Id));
+        page.WaitForAssertion(() => AccountCard(page, "Support").QuerySelector("button.sync-icon")!.ClassList.Should().NotContain("sync-spinning"));
+    }
+
     private static async Task StoreSyncedMessagesAsync(BunitCore ui, int accountId, int count, int firstUid = 1)
     {
         await using var db = await ui.Core.CreateDbContextAsync();
