@@ -50,4 +50,13 @@ public sealed class SyncService(
 
     /// <summary>The running syncs of the caller's tenant, with their latest progress.</summary>
     public IReadOnlyList<SyncProgress> GetRunning() => notifier.GetRunning(tenant.RequireTenantAdmin());
+
+    /// <summary>The latest progress of the account's running sync in the caller's tenant, or null when it is not syncing.</summary>
+    public SyncProgress? GetRunning(int accountId) => notifier.GetRunning(tenant.RequireTenantAdmin(), accountId);
+
+    /// <summary>
+    /// Hears every sync event of the caller's tenant (whoever started the sync) until the handle is disposed.
+    /// Pages subscribe here, never to the notifier with a tenant id of their own choosing.
+    /// </summary>
+    public IDisposable Subscribe(Func<SyncProgress, Task> handler) => notifier.Subscribe(tenant.RequireTenantAdmin(), handler);
 }

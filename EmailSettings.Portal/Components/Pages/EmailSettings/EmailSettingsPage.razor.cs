@@ -47,7 +47,6 @@ public partial class EmailSettingsPage : IDisposable
     [Inject] private IDialogService Dialogs { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
     [Inject] private ILogger<EmailSettingsPage> Logger { get; set; } = default!;
-    [Inject] private SyncProgressNotifier SyncNotifier { get; set; } = default!;
     [Inject] private ITenantContext Tenant { get; set; } = default!;
     [Inject] private SyncService Sync { get; set; } = default!;
 
@@ -74,10 +73,10 @@ public partial class EmailSettingsPage : IDisposable
         // Subscribed before the first read: a sync that ends while the lists load (the first sync of a just-saved
         // account often does) is still heard, and its card read again, instead of showing "Not synced yet" forever.
         // One subscription for every card: a sync spins its card whoever started it (schedule, this page, another browser).
-        if (RendererInfo.IsInteractive && Tenant.IsTenantAdmin && Tenant.TenantId is { } tenantId)
+        if (RendererInfo.IsInteractive && Tenant.IsTenantAdmin && Tenant.TenantId is not null)
         {
-            syncSubscription = SyncNotifier.Subscribe(tenantId, OnSyncEventAsync);
-            foreach (var running in SyncNotifier.GetRunning(tenantId))
+            syncSubscription = Sync.Subscribe(OnSyncEventAsync);
+            foreach (var running in Sync.GetRunning())
             {
                 runningSyncs[running.AccountId] = running;
             }
