@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace EmailSettings.Core.Autodetect;
@@ -27,6 +28,7 @@ public static class AutodetectRegistration
                 client.DefaultRequestHeaders.UserAgent.ParseAdd("EmailSettings-Autodetect/1.0");
             })
             .ConfigurePrimaryHttpMessageHandler(sp => CreateHandler(sp.GetRequiredService<IOptions<AutodetectOptions>>().Value));
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<MailSettingsDetector>();
         return services;
     }

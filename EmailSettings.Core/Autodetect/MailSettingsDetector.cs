@@ -43,13 +43,13 @@ public sealed class MailSettingsDetector
             return new MailSettingsDetection(DetectionStatus.InvalidAddress, error!, null, []);
         }
         var started = Stopwatch.GetTimestamp();
-        var result = await DetectAsync(address, cancellationToken);
+        var result = await DetectCoreAsync(address, cancellationToken);
         logger.LogInformation("Settings detection for {Domain}: {Status} ({Source}) in {ElapsedMs:0} ms",
             address.Domain, result.Status, result.Settings?.Source.Kind.ToString() ?? "-", Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return result;
     }
 
-    private async Task<MailSettingsDetection> DetectAsync(MailAddressParts address, CancellationToken cancellationToken)
+    private async Task<MailSettingsDetection> DetectCoreAsync(MailAddressParts address, CancellationToken cancellationToken)
     {
         const string presets = "Built-in presets";
         if (ProviderPresets.ForAddressDomain(address.Domain) is { } preset)

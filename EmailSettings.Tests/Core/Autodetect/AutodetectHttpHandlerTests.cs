@@ -1,6 +1,5 @@
 using System.Net;
 using EmailSettings.Core.Autodetect;
-using EmailSettings.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace EmailSettings.Tests.Core.Autodetect;

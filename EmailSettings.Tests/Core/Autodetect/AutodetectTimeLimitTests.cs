@@ -56,6 +56,20 @@ public sealed class AutodetectTimeLimitTests(AutodetectWorld world)
     }
 
     [Fact]
+    public async Task The_caller_cancelling_ends_the_detection_with_an_operation_canceled_exception()
+    {
+        await using var services = world.CreateServices();
+        var detector = services.GetRequiredService<MailSettingsDetector>();
+        using var closing = new CancellationTokenSource();
+
+        var detection = detector.DetectAsync("closed@slowhosted.test", closing.Token);
+        await MailSettingsDetectorTests.WaitUntilAsync(() => world.Web.Requests.Any(r => r.Contains("closed%40slowhosted.test", StringComparison.Ordinal)));
+        await closing.CancelAsync();
+
+        await detection.Invoking(d => d).Should().ThrowAsync<OperationCanceledException>();
+    }
+
+    [Fact]
     public async Task With_the_real_clock_a_short_configured_limit_ends_the_detection()
     {
         await using var services = world.CreateServices(new Dictionary<string, string?>

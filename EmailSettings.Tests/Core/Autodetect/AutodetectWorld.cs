@@ -3,7 +3,6 @@ using System.Security.Cryptography.X509Certificates;
 using ARSoft.Tools.Net.Dns;
 using EmailSettings.Core.Autodetect;
 using EmailSettings.Tests.Support;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
