@@ -98,8 +98,8 @@ public enum ServerAuthentication
     None,
 }
 
-/// <summary>IMAP settings in the Email Account dialog's terms: host, port, the "Use TLS/SSL" toggle, username.</summary>
-public sealed record ProposedImapSettings(
+/// <summary>One proposed server in the dialogs' terms: host, port, the TLS toggle, the username for this address.</summary>
+public abstract record ProposedServerSettings(
     string Host,
     int Port,
     bool UseTls,
@@ -107,46 +107,40 @@ public sealed record ProposedImapSettings(
     ServerAuthentication Authentication,
     OAuth2Provider? OAuth2Provider)
 {
-    /// <summary>What port and toggle mean on the wire (<see cref="TlsPolicy.ForImap"/>).</summary>
-    public SecureSocketOptions Security => TlsPolicy.ForImap(Port, UseTls);
+    /// <summary>What port and toggle mean on the wire, as <see cref="TlsPolicy"/> decides it for the protocol.</summary>
+    public abstract SecureSocketOptions Security { get; }
 
     /// <summary>"imap.example.com:993 (TLS on connect)".</summary>
     public string Summary => $"{Host}:{Port} ({TlsPolicy.Describe(Security)})";
+}
+
+/// <summary>IMAP settings for the Email Account dialog ("Use TLS/SSL": TLS on connect on 993, STARTTLS on other ports).</summary>
+public sealed record ProposedImapSettings(
+    string Host, int Port, bool UseTls, string? Username, ServerAuthentication Authentication, OAuth2Provider? OAuth2Provider)
+    : ProposedServerSettings(Host, Port, UseTls, Username, Authentication, OAuth2Provider)
+{
+    public override SecureSocketOptions Security => TlsPolicy.ForImap(Port, UseTls);
 
     /// <summary>Writes host, port, TLS toggle and username into the dialog's input (the password stays as it is).</summary>
     public void ApplyTo(EmailAccountInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        input.ImapHost = Host;
-        input.ImapPort = Port;
-        input.ImapUseTls = UseTls;
-        input.ImapUsername = Username;
+        (input.ImapHost, input.ImapPort, input.ImapUseTls, input.ImapUsername) = (Host, Port, UseTls, Username);
     }
 }
 
-/// <summary>SMTP settings in the Mail Server dialog's terms: host, port, the "Use TLS/STARTTLS" toggle, username.</summary>
+/// <summary>SMTP settings for the Mail Server dialog ("Use TLS/STARTTLS": TLS on connect on 465, STARTTLS on other ports).</summary>
 public sealed record ProposedSmtpSettings(
-    string Host,
-    int Port,
-    bool UseTls,
-    string? Username,
-    ServerAuthentication Authentication,
-    OAuth2Provider? OAuth2Provider)
+    string Host, int Port, bool UseTls, string? Username, ServerAuthentication Authentication, OAuth2Provider? OAuth2Provider)
+    : ProposedServerSettings(Host, Port, UseTls, Username, Authentication, OAuth2Provider)
 {
-    /// <summary>What port and toggle mean on the wire (<see cref="TlsPolicy.ForSmtp"/>).</summary>
-    public SecureSocketOptions Security => TlsPolicy.ForSmtp(Port, UseTls);
-
-    /// <summary>"smtp.example.com:465 (TLS on connect)".</summary>
-    public string Summary => $"{Host}:{Port} ({TlsPolicy.Describe(Security)})";
+    public override SecureSocketOptions Security => TlsPolicy.ForSmtp(Port, UseTls);
 
     /// <summary>Writes host, port, TLS toggle and username into the dialog's input (name and password stay as they are).</summary>
     public void ApplyTo(MailServerInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        input.SmtpHost = Host;
-        input.SmtpPort = Port;
-        input.UseTls = UseTls;
-        input.SmtpUsername = Username;
+        (input.SmtpHost, input.SmtpPort, input.UseTls, input.SmtpUsername) = (Host, Port, UseTls, Username);
     }
 }
 

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using EmailSettings.Core.Autodetect;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace EmailSettings.Tests.Core.Autodetect;
 
@@ -9,11 +8,8 @@ namespace EmailSettings.Tests.Core.Autodetect;
 [Collection(AutodetectCollection.Name)]
 public sealed class AutodetectBadInputTests(AutodetectWorld world)
 {
-    private async Task<MailSettingsDetection> DetectAsync(string address, IDictionary<string, string?>? settings = null)
-    {
-        await using var services = world.CreateServices(settings);
-        return await services.GetRequiredService<MailSettingsDetector>().DetectAsync(address);
-    }
+    private Task<MailSettingsDetection> DetectAsync(string address, IDictionary<string, string?>? settings = null) =>
+        world.DetectAsync(address, settings);
 
     [Theory]
     [InlineData("", "Email Address is required.")]

@@ -99,6 +99,13 @@ public sealed class AutodetectWorld : IAsyncLifetime
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
 
+    /// <summary>One detection with fresh services (own DNS client and HttpClient handler), as a dialog would run it.</summary>
+    public async Task<MailSettingsDetection> DetectAsync(string address, IDictionary<string, string?>? settings = null)
+    {
+        await using var services = CreateServices(settings);
+        return await services.GetRequiredService<MailSettingsDetector>().DetectAsync(address);
+    }
+
     /// <summary>Requests the web server got for this host, in order ("https://autoconfig.own.test/mail/...").</summary>
     public IReadOnlyList<string> RequestsFor(string domain) =>
         Web.Requests.Where(r => new Uri(r).Host.EndsWith(domain, StringComparison.OrdinalIgnoreCase) || r.EndsWith("/" + domain, StringComparison.OrdinalIgnoreCase)).ToList();

@@ -10,11 +10,8 @@ namespace EmailSettings.Tests.Core.Autodetect;
 [Collection(AutodetectCollection.Name)]
 public sealed class MailSettingsDetectorTests(AutodetectWorld world)
 {
-    private async Task<MailSettingsDetection> DetectAsync(string address, IDictionary<string, string?>? settings = null)
-    {
-        await using var services = world.CreateServices(settings);
-        return await services.GetRequiredService<MailSettingsDetector>().DetectAsync(address);
-    }
+    private Task<MailSettingsDetection> DetectAsync(string address, IDictionary<string, string?>? settings = null) =>
+        world.DetectAsync(address, settings);
 
     [Fact]
     public async Task A_preset_domain_is_answered_from_the_built_in_settings_without_any_network_lookup()
