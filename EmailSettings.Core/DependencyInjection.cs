@@ -36,6 +36,7 @@ public static class DependencyInjection
         builder.Services.AddScoped<MailServerService>();
         builder.Services.AddScoped<EmailAccountService>();
         builder.Services.AddConnectionTests();
+        Autodetect.AutodetectRegistration.AddMailSettingsAutodetect(builder.Services);
         builder.Services.AddEmailSending();
         builder.AddEmailSettingsIdentity();
         builder.AddImapSync();
