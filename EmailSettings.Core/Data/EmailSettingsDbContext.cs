@@ -12,11 +12,44 @@ namespace EmailSettings.Core.Data;
 public sealed class EmailSettingsDbContext(DbContextOptions<EmailSettingsDbContext> options)
     : IdentityDbContext<PortalUser>(options)
 {
+    // Read by the tenant query filter on every query. Fail closed: a context that was never scoped sees no
+    // tenant-owned row. Only the factory extensions set them, once (CreateForTenantAsync, CreateForAllTenantsAsync).
+    private Guid? tenantId;
+    private bool allTenants;
+
     /// <summary>
-    /// When set, tenant-owned rows of other tenants are filtered out of every query: a second line of defence
-    /// behind the explicit tenant checks in the services. Null for background work that spans tenants.
+    /// The tenant whose rows this context's queries see: a second line of defence behind the explicit tenant checks
+    /// in the services. Null when the context sees no tenant-owned row at all, or every tenant's when
+    /// <see cref="ActsForAllTenants"/>. Identity (users, roles) and the tenants themselves are not tenant-owned rows.
     /// </summary>
-    public Guid? CurrentTenantId { get; set; }
+    public Guid? TenantId => tenantId;
+
+    /// <summary>True only for a context created with <c>CreateForAllTenantsAsync</c>, for work that spans tenants.</summary>
+    public bool ActsForAllTenants => allTenants;
+
+    internal void ScopeToTenant(Guid tenant)
+    {
+        if (tenant == Guid.Empty)
+        {
+            throw new ArgumentException("A tenant id is required.", nameof(tenant));
+        }
+        EnsureNotScoped();
+        tenantId = tenant;
+    }
+
+    internal void ScopeToAllTenants()
+    {
+        EnsureNotScoped();
+        allTenants = true;
+    }
+
+    private void EnsureNotScoped()
+    {
+        if (tenantId is not null || allTenants)
+        {
+            throw new InvalidOperationException("A context's tenant is chosen once, when it is created.");
+        }
+    }
 
     public DbSet<Tenant> Tenants => Set<Tenant>();
     public DbSet<MailServer> MailServers => Set<MailServer>();
@@ -49,7 +82,7 @@ public sealed class EmailSettingsDbContext(DbContextOptions<EmailSettingsDbConte
             e.HasIndex(x => x.TenantId).IsUnique().HasFilter("\"IsDefault\" = 1")
                 .HasDatabaseName("IX_MailServers_OneDefaultPerTenant");
             e.HasIndex(x => new { x.TenantId, x.Name });
-            e.HasQueryFilter(x => CurrentTenantId == null || x.TenantId == CurrentTenantId);
+            e.HasQueryFilter(x => allTenants || x.TenantId == tenantId);
         });
 
         builder.Entity<EmailAccount>(e =>
@@ -69,7 +102,7 @@ public sealed class EmailSettingsDbContext(DbContextOptions<EmailSettingsDbConte
             e.HasIndex(x => new { x.TenantId, x.NormalizedEmailAddress }).IsUnique();
             e.HasIndex(x => x.TenantId).IsUnique().HasFilter("\"IsDefault\" = 1")
                 .HasDatabaseName("IX_EmailAccounts_OneDefaultPerTenant");
-            e.HasQueryFilter(x => CurrentTenantId == null || x.TenantId == CurrentTenantId);
+            e.HasQueryFilter(x => allTenants || x.TenantId == tenantId);
         });
 
         builder.Entity<SyncedMessage>(e =>
@@ -83,7 +116,7 @@ public sealed class EmailSettingsDbContext(DbContextOptions<EmailSettingsDbConte
             e.HasIndex(x => new { x.EmailAccountId, x.UidValidity, x.Uid }).IsUnique();
             e.HasIndex(x => new { x.EmailAccountId, x.Date });
             e.HasIndex(x => x.TenantId);
-            e.HasQueryFilter(x => CurrentTenantId == null || x.TenantId == CurrentTenantId);
+            e.HasQueryFilter(x => allTenants || x.TenantId == tenantId);
         });
 
         builder.Entity<EmailLogEntry>(e =>
@@ -98,7 +131,7 @@ public sealed class EmailSettingsDbContext(DbContextOptions<EmailSettingsDbConte
             e.HasOne<Tenant>().WithMany().HasForeignKey(x => x.TenantId).OnDelete(DeleteBehavior.Cascade);
             e.HasOne<EmailAccount>().WithMany().HasForeignKey(x => x.EmailAccountId).OnDelete(DeleteBehavior.SetNull);
             e.HasIndex(x => new { x.TenantId, x.AttemptedAt });
-            e.HasQueryFilter(x => CurrentTenantId == null || x.TenantId == CurrentTenantId);
+            e.HasQueryFilter(x => allTenants || x.TenantId == tenantId);
         });
     }
 }

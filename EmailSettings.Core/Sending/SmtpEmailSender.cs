@@ -39,15 +39,6 @@ public sealed class SmtpEmailSender(
     public Task<SendResult> SendAsync(OutgoingEmail email, CancellationToken ct = default) =>
         SendCoreAsync(tenant.RequireTenantAdmin(), email, ct);
 
-    public Task<SendResult> SendForTenantAsync(Guid tenantId, OutgoingEmail email, CancellationToken ct = default)
-    {
-        if (tenantId == Guid.Empty)
-        {
-            throw new ArgumentException("A tenant id is required.", nameof(tenantId));
-        }
-        return SendCoreAsync(tenantId, email, ct);
-    }
-
     private async Task<SendResult> SendCoreAsync(Guid tenantId, OutgoingEmail email, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(email);

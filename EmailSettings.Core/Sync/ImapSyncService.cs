@@ -40,7 +40,7 @@ public sealed class ImapSyncService(
     private const int MaxErrorLength = 2000;
 
     /// <summary>Syncs one account and records the outcome on it. Never throws for mail or network failures.</summary>
-    public async Task<SyncOutcome> SyncAsync(Guid tenantId, int accountId, CancellationToken ct)
+    internal async Task<SyncOutcome> SyncAsync(Guid tenantId, int accountId, CancellationToken ct)
     {
         EmailAccount? account;
         await using (var db = await dbFactory.CreateForTenantAsync(tenantId, ct))

@@ -73,9 +73,9 @@ public sealed class CoreTestHost : IAsyncDisposable
         return scope.ServiceProvider;
     }
 
-    /// <summary>An unfiltered context for assertions on what is really stored.</summary>
+    /// <summary>A context that sees every tenant's rows, for assertions on what is really stored.</summary>
     public Task<EmailSettingsDbContext> CreateDbContextAsync() =>
-        Services.GetRequiredService<IDbContextFactory<EmailSettingsDbContext>>().CreateDbContextAsync();
+        Services.GetRequiredService<IDbContextFactory<EmailSettingsDbContext>>().CreateForAllTenantsAsync();
 
     public async ValueTask DisposeAsync()
     {
