@@ -1,3 +1,4 @@
+using EmailSettings.Core.Common;
 using EmailSettings.Core.EmailAccounts;
 using EmailSettings.Core.Identity;
 using EmailSettings.Core.MailServers;
@@ -63,7 +64,7 @@ public sealed class EmailSettingsDbContext(DbContextOptions<EmailSettingsDbConte
 
         builder.Entity<Tenant>(e =>
         {
-            e.Property(x => x.Name).HasMaxLength(100);
+            e.Property(x => x.Name).HasMaxLength(FieldRules.NameMaxLength);
         });
 
         builder.Entity<PortalUser>(e =>
@@ -74,10 +75,10 @@ public sealed class EmailSettingsDbContext(DbContextOptions<EmailSettingsDbConte
 
         builder.Entity<MailServer>(e =>
         {
-            e.Property(x => x.Name).HasMaxLength(100);
-            e.Property(x => x.SmtpHost).HasMaxLength(253);
-            e.Property(x => x.SmtpUsername).HasMaxLength(256);
-            e.Property(x => x.PinnedCertificateSha256).HasMaxLength(64);
+            e.Property(x => x.Name).HasMaxLength(FieldRules.NameMaxLength);
+            e.Property(x => x.SmtpHost).HasMaxLength(FieldRules.HostMaxLength);
+            e.Property(x => x.SmtpUsername).HasMaxLength(FieldRules.UsernameMaxLength);
+            e.Property(x => x.PinnedCertificateSha256).HasMaxLength(FieldRules.FingerprintLength);
             e.HasOne<Tenant>().WithMany().HasForeignKey(x => x.TenantId).OnDelete(DeleteBehavior.Cascade);
             e.HasIndex(x => x.TenantId).IsUnique().HasFilter("\"IsDefault\" = 1")
                 .HasDatabaseName("IX_MailServers_OneDefaultPerTenant");
@@ -87,14 +88,14 @@ public sealed class EmailSettingsDbContext(DbContextOptions<EmailSettingsDbConte
 
         builder.Entity<EmailAccount>(e =>
         {
-            e.Property(x => x.EmailAddress).HasMaxLength(254);
-            e.Property(x => x.NormalizedEmailAddress).HasMaxLength(254);
-            e.Property(x => x.DisplayName).HasMaxLength(100);
-            e.Property(x => x.ImapHost).HasMaxLength(253);
-            e.Property(x => x.ImapUsername).HasMaxLength(256);
-            e.Property(x => x.ImapPinnedCertificateSha256).HasMaxLength(64);
-            e.Property(x => x.LastSyncError).HasMaxLength(2000);
-            e.Property(x => x.LastSyncErrorKind).HasMaxLength(50);
+            e.Property(x => x.EmailAddress).HasMaxLength(FieldRules.EmailMaxLength);
+            e.Property(x => x.NormalizedEmailAddress).HasMaxLength(FieldRules.EmailMaxLength);
+            e.Property(x => x.DisplayName).HasMaxLength(FieldRules.NameMaxLength);
+            e.Property(x => x.ImapHost).HasMaxLength(FieldRules.HostMaxLength);
+            e.Property(x => x.ImapUsername).HasMaxLength(FieldRules.UsernameMaxLength);
+            e.Property(x => x.ImapPinnedCertificateSha256).HasMaxLength(FieldRules.FingerprintLength);
+            e.Property(x => x.LastSyncError).HasMaxLength(FieldRules.ErrorTextMaxLength);
+            e.Property(x => x.LastSyncErrorKind).HasMaxLength(FieldRules.ErrorKindMaxLength);
             e.Ignore(x => x.IsImapConfigured);
             e.HasOne<Tenant>().WithMany().HasForeignKey(x => x.TenantId).OnDelete(DeleteBehavior.Cascade);
             e.HasOne(x => x.MailServer).WithMany(x => x.Accounts).HasForeignKey(x => x.MailServerId)
@@ -107,11 +108,11 @@ public sealed class EmailSettingsDbContext(DbContextOptions<EmailSettingsDbConte
 
         builder.Entity<SyncedMessage>(e =>
         {
-            e.Property(x => x.MessageId).HasMaxLength(998);
-            e.Property(x => x.From).HasMaxLength(1000);
-            e.Property(x => x.To).HasMaxLength(2000);
-            e.Property(x => x.Subject).HasMaxLength(1000);
-            e.Property(x => x.Preview).HasMaxLength(SyncedMessage.PreviewLength);
+            e.Property(x => x.MessageId).HasMaxLength(FieldRules.HeaderLineMaxLength);
+            e.Property(x => x.From).HasMaxLength(FieldRules.HeaderTextMaxLength);
+            e.Property(x => x.To).HasMaxLength(FieldRules.AddressListMaxLength);
+            e.Property(x => x.Subject).HasMaxLength(FieldRules.HeaderTextMaxLength);
+            e.Property(x => x.Preview).HasMaxLength(FieldRules.PreviewMaxLength);
             e.HasOne<EmailAccount>().WithMany().HasForeignKey(x => x.EmailAccountId).OnDelete(DeleteBehavior.Cascade);
             e.HasIndex(x => new { x.EmailAccountId, x.UidValidity, x.Uid }).IsUnique();
             e.HasIndex(x => new { x.EmailAccountId, x.Date });
@@ -121,13 +122,13 @@ public sealed class EmailSettingsDbContext(DbContextOptions<EmailSettingsDbConte
 
         builder.Entity<EmailLogEntry>(e =>
         {
-            e.Property(x => x.FromAddress).HasMaxLength(254);
-            e.Property(x => x.Recipients).HasMaxLength(2000);
-            e.Property(x => x.Subject).HasMaxLength(1000);
-            e.Property(x => x.ServerResponse).HasMaxLength(2000);
-            e.Property(x => x.Error).HasMaxLength(2000);
-            e.Property(x => x.MessageId).HasMaxLength(998);
-            e.Property(x => x.Status).HasConversion<string>().HasMaxLength(20);
+            e.Property(x => x.FromAddress).HasMaxLength(FieldRules.EmailMaxLength);
+            e.Property(x => x.Recipients).HasMaxLength(FieldRules.AddressListMaxLength);
+            e.Property(x => x.Subject).HasMaxLength(FieldRules.HeaderTextMaxLength);
+            e.Property(x => x.ServerResponse).HasMaxLength(FieldRules.ErrorTextMaxLength);
+            e.Property(x => x.Error).HasMaxLength(FieldRules.ErrorTextMaxLength);
+            e.Property(x => x.MessageId).HasMaxLength(FieldRules.HeaderLineMaxLength);
+            e.Property(x => x.Status).HasConversion<string>().HasMaxLength(FieldRules.StatusMaxLength);
             e.HasOne<Tenant>().WithMany().HasForeignKey(x => x.TenantId).OnDelete(DeleteBehavior.Cascade);
             e.HasOne<EmailAccount>().WithMany().HasForeignKey(x => x.EmailAccountId).OnDelete(DeleteBehavior.SetNull);
             e.HasIndex(x => new { x.TenantId, x.AttemptedAt });
