@@ -44,7 +44,7 @@ public sealed class CoreTestHost : IAsyncDisposable
         builder.Services.AddSingleton(logs);
         builder.Logging.AddProvider(logs).SetMinimumLevel(LogLevel.Trace);
         builder.AddEmailSettingsCore();
-        builder.Services.AddTenantContext<TestTenantContext>();
+        builder.AddTenantContext<TestTenantContext>();
         configure?.Invoke(builder);
 
         var host = new CoreTestHost(builder.Build(), folder);
