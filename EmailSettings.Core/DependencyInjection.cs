@@ -1,3 +1,4 @@
+using EmailSettings.Core.Autodetect;
 using EmailSettings.Core.Connections;
 using EmailSettings.Core.Data;
 using EmailSettings.Core.EmailAccounts;
@@ -19,8 +20,12 @@ public static class DependencyInjection
 {
     /// <summary>
     /// Registers the Core: database, secrets and the scoped services the Portal binds to.
-    /// The host registers an <see cref="Tenancy.ITenantContext"/> for the caller.
+    /// The host registers an <see cref="Tenancy.ITenantContext"/> for the caller (<c>builder.AddTenantContext&lt;T&gt;()</c>).
     /// </summary>
+    /// <remarks>
+    /// One scheme for every registration: <c>Add&lt;Feature&gt;(this IHostApplicationBuilder)</c>, returning the builder,
+    /// so each feature can read its configuration and the calls chain the same way in the Portal and the test hosts.
+    /// </remarks>
     public static IHostApplicationBuilder AddEmailSettingsCore(this IHostApplicationBuilder builder)
     {
         var database = ResolveDatabase(builder.Configuration, builder.Environment.ContentRootPath);
@@ -35,12 +40,12 @@ public static class DependencyInjection
 
         builder.Services.AddScoped<MailServerService>();
         builder.Services.AddScoped<EmailAccountService>();
-        builder.Services.AddConnectionTests();
-        Autodetect.AutodetectRegistration.AddMailSettingsAutodetect(builder.Services);
-        builder.Services.AddEmailSending();
-        builder.AddEmailSettingsIdentity();
-        builder.AddImapSync();
-        return builder;
+        return builder
+            .AddConnectionTests()
+            .AddMailSettingsAutodetect()
+            .AddEmailSending()
+            .AddPortalIdentity()
+            .AddImapSync();
     }
 
     /// <summary>Makes relative SQLite paths absolute against the content root and creates the data folder.</summary>

@@ -64,9 +64,9 @@ public sealed class BenchCoreHost : IAsyncDisposable
         return scope;
     }
 
-    /// <summary>An unfiltered context for seeding and resetting.</summary>
+    /// <summary>A context that sees every tenant's rows, for seeding and resetting.</summary>
     public Task<EmailSettingsDbContext> CreateDbContextAsync() =>
-        Services.GetRequiredService<IDbContextFactory<EmailSettingsDbContext>>().CreateDbContextAsync();
+        Services.GetRequiredService<IDbContextFactory<EmailSettingsDbContext>>().CreateForAllTenantsAsync();
 
     public async ValueTask DisposeAsync()
     {

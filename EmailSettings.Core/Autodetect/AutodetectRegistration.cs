@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace EmailSettings.Core.Autodetect;
@@ -15,7 +16,14 @@ public static class AutodetectRegistration
     internal static readonly HttpRequestOptionsKey<bool> AllowPrivateNetwork = new("EmailSettings.Autodetect.AllowPrivateNetwork");
 
     /// <summary>Settings detection from an email address (<see cref="MailSettingsDetector"/>) and the "Autodetect" options.</summary>
-    public static IServiceCollection AddMailSettingsAutodetect(this IServiceCollection services)
+    public static IHostApplicationBuilder AddMailSettingsAutodetect(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddMailSettingsAutodetect();
+        return builder;
+    }
+
+    /// <inheritdoc cref="AddMailSettingsAutodetect(IHostApplicationBuilder)"/>
+    internal static IServiceCollection AddMailSettingsAutodetect(this IServiceCollection services)
     {
         services.AddOptions<AutodetectOptions>()
             .BindConfiguration(AutodetectOptions.SectionName)

@@ -14,7 +14,7 @@ public sealed record OutgoingEmail(
     int? AccountId = null)
 {
     public const int MaxRecipients = 100;
-    public const int SubjectMaxLength = 998;
+    public const int SubjectMaxLength = FieldRules.HeaderLineMaxLength;
 
     /// <summary>The message of Send test email on an account card.</summary>
     public static OutgoingEmail TestMessage(int accountId, string accountName, string recipient, DateTime sentAtUtc) => new(

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using EmailSettings.Core.Common;
 using EmailSettings.Core.Connections;
 using EmailSettings.Core.Data;
 using EmailSettings.Core.EmailAccounts;
@@ -38,15 +39,6 @@ public sealed class SmtpEmailSender(
 
     public Task<SendResult> SendAsync(OutgoingEmail email, CancellationToken ct = default) =>
         SendCoreAsync(tenant.RequireTenantAdmin(), email, ct);
-
-    public Task<SendResult> SendForTenantAsync(Guid tenantId, OutgoingEmail email, CancellationToken ct = default)
-    {
-        if (tenantId == Guid.Empty)
-        {
-            throw new ArgumentException("A tenant id is required.", nameof(tenantId));
-        }
-        return SendCoreAsync(tenantId, email, ct);
-    }
 
     private async Task<SendResult> SendCoreAsync(Guid tenantId, OutgoingEmail email, CancellationToken ct)
     {
@@ -173,7 +165,7 @@ public sealed class SmtpEmailSender(
 
         await DisconnectAsync(client, server);
         entry.Status = EmailLogStatus.Sent;
-        entry.ServerResponse = Truncate(Scrub(response, password), 2000);
+        entry.ServerResponse = Truncate(Scrub(response, password), FieldRules.ErrorTextMaxLength);
         var id = await WriteLogAsync(entry);
         logger.LogInformation(
             "Email {MessageId} sent from account {AccountId} of tenant {TenantId} through mail server {ServerId}",
@@ -316,8 +308,8 @@ public sealed class SmtpEmailSender(
         EmailLogEntry entry, SendFailureKind? kind, string message, string? response, string? secret)
     {
         entry.Status = EmailLogStatus.Failed;
-        entry.Error = Truncate(Scrub(message, secret), 2000);
-        entry.ServerResponse = Truncate(Scrub(response, secret), 2000);
+        entry.Error = Truncate(Scrub(message, secret), FieldRules.ErrorTextMaxLength);
+        entry.ServerResponse = Truncate(Scrub(response, secret), FieldRules.ErrorTextMaxLength);
         var id = await WriteLogAsync(entry);
         logger.LogWarning(
             "Email from account {AccountId} of tenant {TenantId} not sent ({FailureKind}): {Error}",
@@ -340,10 +332,10 @@ public sealed class SmtpEmailSender(
     /// </summary>
     private async Task<long> WriteLogAsync(EmailLogEntry entry)
     {
-        entry.Recipients = Truncate(entry.Recipients, 2000)!;
-        entry.Subject = Truncate(entry.Subject, 1000)!;
-        entry.FromAddress = Truncate(entry.FromAddress, 254)!;
-        entry.MessageId = Truncate(entry.MessageId, 998);
+        entry.Recipients = Truncate(entry.Recipients, FieldRules.AddressListMaxLength)!;
+        entry.Subject = Truncate(entry.Subject, FieldRules.HeaderTextMaxLength)!;
+        entry.FromAddress = Truncate(entry.FromAddress, FieldRules.EmailMaxLength)!;
+        entry.MessageId = Truncate(entry.MessageId, FieldRules.HeaderLineMaxLength);
         await using var db = await dbFactory.CreateForTenantAsync(entry.TenantId, CancellationToken.None);
         db.EmailLog.Add(entry);
         await db.SaveChangesAsync(CancellationToken.None);

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Text;
+using EmailSettings.Core.Common;
 using EmailSettings.Core.Connections;
 using EmailSettings.Core.Data;
 using EmailSettings.Core.EmailAccounts;
@@ -37,10 +38,10 @@ public sealed class ImapSyncService(
     TimeProvider clock,
     ILogger<ImapSyncService> logger)
 {
-    private const int MaxErrorLength = 2000;
+    private const int MaxErrorLength = FieldRules.ErrorTextMaxLength;
 
     /// <summary>Syncs one account and records the outcome on it. Never throws for mail or network failures.</summary>
-    public async Task<SyncOutcome> SyncAsync(Guid tenantId, int accountId, CancellationToken ct)
+    internal async Task<SyncOutcome> SyncAsync(Guid tenantId, int accountId, CancellationToken ct)
     {
         EmailAccount? account;
         await using (var db = await dbFactory.CreateForTenantAsync(tenantId, ct))
@@ -379,10 +380,10 @@ public sealed class ImapSyncService(
         EmailAccountId = account.Id,
         UidValidity = validity,
         Uid = s.UniqueId.Id,
-        MessageId = Cut(s.Envelope?.MessageId, 998),
-        From = Cut(s.Envelope?.From?.ToString(), 1000) ?? "",
-        To = Cut(s.Envelope?.To?.ToString(), 2000) ?? "",
-        Subject = Cut(s.Envelope?.Subject, 1000) ?? "",
+        MessageId = Cut(s.Envelope?.MessageId, FieldRules.HeaderLineMaxLength),
+        From = Cut(s.Envelope?.From?.ToString(), FieldRules.HeaderTextMaxLength) ?? "",
+        To = Cut(s.Envelope?.To?.ToString(), FieldRules.AddressListMaxLength) ?? "",
+        Subject = Cut(s.Envelope?.Subject, FieldRules.HeaderTextMaxLength) ?? "",
         Date = s.Envelope?.Date?.UtcDateTime,
         Size = s.Size ?? 0,
         IsSeen = s.Flags?.HasFlag(MessageFlags.Seen) == true,

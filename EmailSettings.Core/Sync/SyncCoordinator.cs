@@ -10,6 +10,8 @@ namespace EmailSettings.Core.Sync;
 /// The single-flight gate in front of <see cref="ImapSyncService"/>: one running sync per account, which every
 /// further request for that account joins (same task, same outcome), whether it comes from the schedule or a click.
 /// Keeps the running syncs with their cancellation so deleting an account or stopping the app can cancel them.
+/// Its members are internal: they take a tenant id on trust, so only Core's tenant-checked callers
+/// (<see cref="SyncService"/>, <see cref="ImapSyncJob"/>, <see cref="SyncScheduler"/>) reach them.
 /// </summary>
 public sealed class SyncCoordinator : IAsyncDisposable
 {
@@ -47,7 +49,7 @@ public sealed class SyncCoordinator : IAsyncDisposable
     /// backs off after repeated failures; manual requests always run. <paramref name="ct"/> only stops waiting:
     /// the shared run is cancelled by <see cref="CancelAsync"/> or shutdown, never by one impatient caller.
     /// </summary>
-    public async Task<SyncOutcome> RunAsync(Guid tenantId, int accountId, SyncTrigger trigger, CancellationToken ct)
+    internal async Task<SyncOutcome> RunAsync(Guid tenantId, int accountId, SyncTrigger trigger, CancellationToken ct)
     {
         if (trigger == SyncTrigger.Scheduled && !IsRunning(accountId) && await IsBackingOffAsync(tenantId, accountId, ct))
         {
@@ -84,7 +86,7 @@ public sealed class SyncCoordinator : IAsyncDisposable
         return await task.WaitAsync(ct);
     }
 
-    public bool IsRunning(int accountId)
+    private bool IsRunning(int accountId)
     {
         lock (gate)
         {
@@ -101,24 +103,28 @@ public sealed class SyncCoordinator : IAsyncDisposable
         }
     }
 
-    /// <summary>Cancels the account's running sync, if any, and waits until it has stopped.</summary>
-    public async Task CancelAsync(int accountId)
+    /// <summary>
+    /// Cancels the account's running sync, if any, and waits until it has stopped. Refuses (false) when the account
+    /// is not syncing for <paramref name="tenantId"/>: another tenant's account id cancels nothing.
+    /// </summary>
+    internal async Task<bool> CancelAsync(Guid tenantId, int accountId)
     {
         RunningSync? run;
         lock (gate)
         {
             running.TryGetValue(accountId, out run);
         }
-        if (run is null)
+        if (run is null || run.TenantId != tenantId)
         {
-            return;
+            return false;
         }
         await run.Cts.CancelAsync();
         await run.Task;
+        return true;
     }
 
     /// <summary>Cancels every running sync and waits for them: used on shutdown.</summary>
-    public Task CancelAllAsync() => Task.WhenAll(CancelAllNow());
+    internal Task CancelAllAsync() => Task.WhenAll(CancelAllNow());
 
     public async ValueTask DisposeAsync()
     {

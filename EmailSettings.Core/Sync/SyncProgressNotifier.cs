@@ -6,6 +6,8 @@ namespace EmailSettings.Core.Sync;
 /// <summary>
 /// The bridge between syncs (scheduled or manual) and open pages: carries every sync event to the subscribers
 /// of the account's tenant, and remembers the syncs that are running so a page opened mid-sync shows them.
+/// Its members are internal: they take a tenant id on trust, so pages reach them only through the tenant-scoped
+/// <see cref="SyncService"/>.
 /// </summary>
 public sealed class SyncProgressNotifier(ILogger<SyncProgressNotifier> logger)
 {
@@ -14,10 +16,10 @@ public sealed class SyncProgressNotifier(ILogger<SyncProgressNotifier> logger)
     private Subscription[] subscribers = [];
 
     /// <summary>Number of live subscriptions, to prove components unsubscribe.</summary>
-    public int SubscriberCount => Volatile.Read(ref subscribers).Length;
+    internal int SubscriberCount => Volatile.Read(ref subscribers).Length;
 
     /// <summary>Hears every event of <paramref name="tenantId"/>'s accounts until the returned handle is disposed.</summary>
-    public IDisposable Subscribe(Guid tenantId, Func<SyncProgress, Task> handler)
+    internal IDisposable Subscribe(Guid tenantId, Func<SyncProgress, Task> handler)
     {
         ArgumentNullException.ThrowIfNull(handler);
         var subscription = new Subscription(this, tenantId, handler);
@@ -29,17 +31,17 @@ public sealed class SyncProgressNotifier(ILogger<SyncProgressNotifier> logger)
     }
 
     /// <summary>The latest event of every running sync of the tenant.</summary>
-    public IReadOnlyList<SyncProgress> GetRunning(Guid tenantId) =>
+    internal IReadOnlyList<SyncProgress> GetRunning(Guid tenantId) =>
         running.Values.Where(p => p.TenantId == tenantId).OrderBy(p => p.AccountId).ToList();
 
     /// <summary>The latest event of the account's running sync, or null when it is not syncing.</summary>
-    public SyncProgress? GetRunning(Guid tenantId, int accountId) =>
+    internal SyncProgress? GetRunning(Guid tenantId, int accountId) =>
         running.TryGetValue(accountId, out var p) && p.TenantId == tenantId ? p : null;
 
-    public bool IsSyncing(Guid tenantId, int accountId) => GetRunning(tenantId, accountId) is not null;
+    internal bool IsSyncing(Guid tenantId, int accountId) => GetRunning(tenantId, accountId) is not null;
 
     /// <summary>Records the event and tells each subscriber of its tenant, one after another; a failing subscriber is logged and skipped.</summary>
-    public async Task PublishAsync(SyncProgress progress)
+    internal async Task PublishAsync(SyncProgress progress)
     {
         if (progress.IsRunning)
         {

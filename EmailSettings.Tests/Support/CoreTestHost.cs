@@ -44,7 +44,7 @@ public sealed class CoreTestHost : IAsyncDisposable
         builder.Services.AddSingleton(logs);
         builder.Logging.AddProvider(logs).SetMinimumLevel(LogLevel.Trace);
         builder.AddEmailSettingsCore();
-        builder.Services.AddTenantContext<TestTenantContext>();
+        builder.AddTenantContext<TestTenantContext>();
         configure?.Invoke(builder);
 
         var host = new CoreTestHost(builder.Build(), folder);
@@ -73,9 +73,9 @@ public sealed class CoreTestHost : IAsyncDisposable
         return scope.ServiceProvider;
     }
 
-    /// <summary>An unfiltered context for assertions on what is really stored.</summary>
+    /// <summary>A context that sees every tenant's rows, for assertions on what is really stored.</summary>
     public Task<EmailSettingsDbContext> CreateDbContextAsync() =>
-        Services.GetRequiredService<IDbContextFactory<EmailSettingsDbContext>>().CreateDbContextAsync();
+        Services.GetRequiredService<IDbContextFactory<EmailSettingsDbContext>>().CreateForAllTenantsAsync();
 
     public async ValueTask DisposeAsync()
     {

@@ -112,9 +112,9 @@ public sealed class PortalTestApp : WebApplicationFactory<Program>
     public T ServiceFor<T>(Guid tenantId, bool isAdmin = true) where T : notnull =>
         ServicesFor(tenantId, isAdmin).GetRequiredService<T>();
 
-    /// <summary>An unfiltered context for assertions on what is really stored.</summary>
+    /// <summary>A context that sees every tenant's rows, for assertions on what is really stored.</summary>
     public Task<EmailSettingsDbContext> CreateDbContextAsync() =>
-        Services.GetRequiredService<IDbContextFactory<EmailSettingsDbContext>>().CreateDbContextAsync();
+        Services.GetRequiredService<IDbContextFactory<EmailSettingsDbContext>>().CreateForAllTenantsAsync();
 
     public override async ValueTask DisposeAsync()
     {

@@ -342,20 +342,28 @@ public sealed class SmtpEmailSenderTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Automation_sends_for_an_explicit_tenant_without_a_signed_in_admin()
+    public async Task Automation_sends_in_a_scope_for_its_tenant_and_cannot_reach_another_tenants_account()
     {
         var server = await host.AddServerAsync(host.TenantA, smtp);
-        await host.AddAccountAsync(host.TenantA, server, "noreply@acme.example", "Acme", isDefault: true);
-        var background = host.Scope(tenantId: null, isAdmin: false).GetRequiredService<IEmailSender>();
+        var accountOfA = await host.AddAccountAsync(host.TenantA, server, "noreply@acme.example", "Acme", isDefault: true);
 
-        var result = await background.SendForTenantAsync(host.TenantA, Message(accountId: null));
-        var forB = await background.SendForTenantAsync(host.TenantB, Message(accountId: null));
+        // Background work has no signed-in admin: it acts for the tenant it works for, chosen when its scope is made.
+        await using (var forA = host.Services.CreateScopeForTenant(host.TenantA))
+        {
+            var result = await forA.ServiceProvider.GetRequiredService<IEmailSender>().SendAsync(Message(accountId: null));
+            result.Succeeded.Should().BeTrue(result.ErrorMessage);
+        }
+        await using (var forB = host.Services.CreateScopeForTenant(host.TenantB))
+        {
+            var sender = forB.ServiceProvider.GetRequiredService<IEmailSender>();
+            (await sender.SendAsync(Message(accountOfA))).FailureKind.Should().Be(SendFailureKind.AccountNotFound);
+            (await sender.SendAsync(Message(accountId: null))).FailureKind.Should().Be(SendFailureKind.NoDefaultAccount,
+                "tenant A's default account is not tenant B's");
+        }
 
-        result.Succeeded.Should().BeTrue(result.ErrorMessage);
         smtp.ReceivedMessages.Should().ContainSingle().Which.MailFrom.Should().Be("noreply@acme.example");
-        forB.FailureKind.Should().Be(SendFailureKind.NoDefaultAccount, "tenant B has no default account of its own");
-        (await LogRowsAsync()).Select(r => (r.TenantId, r.Status)).Should().Equal(
-            (host.TenantA, EmailLogStatus.Sent), (host.TenantB, EmailLogStatus.Failed));
+        (await LogRowsAsync()).Select(r => (r.TenantId, r.Status, r.EmailAccountId)).Should().Equal(
+            (host.TenantA, EmailLogStatus.Sent, accountOfA), (host.TenantB, EmailLogStatus.Failed, null), (host.TenantB, EmailLogStatus.Failed, null));
     }
 
     [Fact]

@@ -6,7 +6,7 @@ using Quartz;
 
 namespace EmailSettings.Core.Sync;
 
-public static class SyncServiceCollectionExtensions
+public static class SyncRegistration
 {
     /// <summary>
     /// Registers the IMAP sync (engine, coordinator, notifier, schedule) and the synced-messages view.
