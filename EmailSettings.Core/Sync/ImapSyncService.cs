@@ -102,7 +102,7 @@ public sealed class ImapSyncService(
                     .SetProperty(x => x.LastSyncErrorKind, kind.ToString())
                     .SetProperty(x => x.FailingSince, x => x.FailingSince ?? failedAt)
                     .SetProperty(x => x.ConsecutiveSyncFailures, x => x.ConsecutiveSyncFailures + 1));
-                if (kind == SyncErrorKind.Other)
+                if (kind == SyncErrorKind.Other && ex is not SyncFailures.ConnectionFailedException)
                 {
                     logger.LogError(ex, "Sync of account {AccountId} of tenant {TenantId} failed unexpectedly", accountId, tenantId);
                 }

@@ -86,25 +86,19 @@ public sealed class MailConnectionTests(MailConnectionFixture f) : IClassFixture
     private int AttemptsOf(string user) => f.Smtp.AuthenticationAttempts.Count(a => a.User == user);
 
     /// <summary>Dovecot's login process logs each session it ends: "… (auth failed, N attempts in 0 secs): user=&lt;…&gt;".</summary>
-    private async Task<int> DovecotAuthAttemptsAsync(string user)
-    {
-        Match? found = null;
-        await Eventually.HoldsAsync(() =>
-        {
-            found = Regex.Match(f.Dovecot.ReadLog(), $@"auth failed, (\d+) attempts? in \d+ secs?\): user=<{Regex.Escape(user)}>");
-            return found.Success;
-        }, $"Dovecot logged the failed sign-in of {user}");
-        return int.Parse(found!.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
-    }
+    private async Task<int> DovecotAuthAttemptsAsync(string user) => int.Parse(
+        await DovecotLogAsync($@"auth failed, (\d+) attempts? in \d+ secs?\): user=<{Regex.Escape(user)}>", $"Dovecot logged the failed sign-in of {user}"),
+        System.Globalization.CultureInfo.InvariantCulture);
 
-    private async Task<string> DovecotLoginMethodAsync(string user)
+    /// <summary>… and each sign-in: "Login: user=&lt;…&gt;, method=SCRAM-SHA-256, …".</summary>
+    private Task<string> DovecotLoginMethodAsync(string user) =>
+        DovecotLogAsync($@"Login: user=<{Regex.Escape(user)}>, method=([A-Z0-9-]+)", $"Dovecot logged the sign-in of {user}");
+
+    /// <summary>The first group of <paramref name="pattern"/> in Dovecot's log, once it is written.</summary>
+    private async Task<string> DovecotLogAsync(string pattern, string because)
     {
         Match? found = null;
-        await Eventually.HoldsAsync(() =>
-        {
-            found = Regex.Match(f.Dovecot.ReadLog(), $@"Login: user=<{Regex.Escape(user)}>, method=([A-Z0-9-]+)");
-            return found.Success;
-        }, $"Dovecot logged the sign-in of {user}");
+        await Eventually.HoldsAsync(() => (found = Regex.Match(f.Dovecot.ReadLog(), pattern)).Success, because);
         return found!.Groups[1].Value;
     }
 
