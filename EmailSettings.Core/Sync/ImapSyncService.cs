@@ -149,7 +149,7 @@ public sealed class ImapSyncService(
             // EXAMINE: the server keeps \Seen untouched even for body fetches. MailKit sends (CONDSTORE) when offered.
             var inbox = await connection.OpenInboxAsync();
             connection.BeginWork("during the sync");
-            var added = await PullAsync(account, inbox, settings.BatchSize, connection.Token);
+            var added = await PullAsync(account, inbox, settings.BatchSize, ct);
             connection.Stage = ConnectionStage.Disconnecting;
             await connection.Client.DisconnectAsync(quit: true, connection.Token);
             return added;
