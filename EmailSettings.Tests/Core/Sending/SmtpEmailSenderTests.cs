@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using EmailSettings.Core.Connections;
 using EmailSettings.Core.MailServers;
 using EmailSettings.Core.Sending;
 using EmailSettings.Core.Tenancy;
@@ -369,7 +370,7 @@ public sealed class SmtpEmailSenderTests : IAsyncLifetime
     [Fact]
     public void A_password_echoed_by_a_server_is_masked()
     {
-        SmtpEmailSender.Scrub("535 bad credentials for Pa55word!", "Pa55word!").Should().Be("535 bad credentials for ********");
-        SmtpEmailSender.Scrub("nothing to hide", null).Should().Be("nothing to hide");
+        new SecretScrubber(["Pa55word!"]).Scrub("535 bad credentials for Pa55word!").Should().Be("535 bad credentials for ********");
+        new SecretScrubber([null]).Scrub("nothing to hide").Should().Be("nothing to hide");
     }
 }
