@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using EmailSettings.Core.Common;
 using EmailSettings.Core.Connections;
 using EmailSettings.Core.EmailAccounts;
@@ -65,5 +66,41 @@ public sealed class FieldLabelsTests
         account[nameof(EmailAccountInput.ImapPort)].Should().Be("IMAP Port must be a number between 1 and 65535.");
         account[nameof(EmailAccountInput.ImapHost)].Should().Be("IMAP Host is required.");
         account[nameof(EmailAccountInput.ImapUsername)].Should().Be("IMAP Username is required to sync incoming email.");
+    }
+
+    /// <summary>
+    /// A label typed again in the Portal would drift from Core's on the next rename: the Portal's Razor and C# files quote
+    /// none of them (they write <c>Label="@FieldLabels.SmtpHost"</c>).
+    /// </summary>
+    [Fact]
+    public void The_Portal_quotes_no_label_of_its_own()
+    {
+        var portal = Path.Combine(SolutionFolder(), "EmailSettings.Portal");
+        var labels = SpecLabels.Select(row => (string)row[1]).ToList();
+        var files = Directory.EnumerateFiles(portal, "*.*", SearchOption.AllDirectories)
+            .Where(f => f.EndsWith(".razor", StringComparison.Ordinal) || f.EndsWith(".cs", StringComparison.Ordinal))
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+                && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .ToList();
+        files.Should().Contain(f => f.EndsWith("MailServerDialog.razor", StringComparison.Ordinal), "the scan must see the dialogs");
+
+        var quoted = files
+            .SelectMany(f => labels.Where(l => Regex.IsMatch(File.ReadAllText(f), $"\"{Regex.Escape(l)}\""))
+                .Select(l => $"{Path.GetFileName(f)}: \"{l}\""))
+            .ToList();
+
+        quoted.Should().BeEmpty("the Portal reads the labels from FieldLabels");
+    }
+
+    private static string SolutionFolder()
+    {
+        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
+        {
+            if (File.Exists(Path.Combine(folder.FullName, "EmailSettings.sln")))
+            {
+                return folder.FullName;
+            }
+        }
+        throw new InvalidOperationException($"No EmailSettings.sln above {AppContext.BaseDirectory}.");
     }
 }
