@@ -48,7 +48,7 @@ public class EmailAccountDialogTests
         cut.FindAll("input#email-address").Should().BeEmpty();
         cut.HasButton("Add Account").Should().BeFalse();
 
-        cut.Button("Close").Click();
+        cut.Button("OK").Click();
         (await dialog.Result.WaitAsync(Wait))!.Canceled.Should().BeTrue();
         (await ui.Get<EmailAccountService>().ListAsync()).Should().BeEmpty();
     }

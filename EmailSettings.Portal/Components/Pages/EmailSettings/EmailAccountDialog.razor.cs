@@ -33,6 +33,8 @@ public partial class EmailAccountDialog
     private bool saving;
     private bool notFound;
     private bool showPassword;
+    private MudButton? acknowledgeButton;
+    private bool acknowledgeFocused;
 
     [CascadingParameter] private IMudDialogInstance Dialog { get; set; } = default!;
 
@@ -69,6 +71,27 @@ public partial class EmailAccountDialog
         notFound = input is null;
     }
 
+    /// <summary>
+    /// The "no server yet" warning has no field to start in, so its OK button takes the focus: otherwise the focus stays
+    /// on the page's Add Account button behind the dialog, where Escape and Tab do not reach the dialog. Never in the
+    /// first render: MudBlazor's focus trap notes the focused element (the opener, given the focus back on close) after
+    /// this component's first render, and must not note the OK button instead.
+    /// </summary>
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (!NoServers || acknowledgeFocused || acknowledgeButton is null)
+        {
+            return;
+        }
+        if (firstRender)
+        {
+            StateHasChanged();
+            return;
+        }
+        acknowledgeFocused = true;
+        await acknowledgeButton.FocusAsync();
+    }
+
     private string ServerLabel(int? id) =>
         servers.FirstOrDefault(s => s.Id == id) is { } s ? $"{s.Name} ({s.SmtpHost}:{s.SmtpPort})" : "";
 
@@ -100,7 +123,7 @@ public partial class EmailAccountDialog
         if (!await errors.ShowAsync(form, ClientErrors()))
         {
             formMessage = "Please correct the highlighted fields.";
-            Snackbar.Add("The email account was not saved: please correct the highlighted fields.", Severity.Warning);
+            FormErrors.Warn(Snackbar, "The email account was not saved: please correct the highlighted fields.");
             return;
         }
 

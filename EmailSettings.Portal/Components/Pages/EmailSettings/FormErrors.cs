@@ -100,6 +100,13 @@ internal sealed class FormErrors
         }
     }
 
+    /// <summary>
+    /// The snackbar of a refused save, once: saving again while it is still shown adds no second copy over the dialog
+    /// (the form message and the highlighted fields say the same).
+    /// </summary>
+    public static void Warn(ISnackbar snackbar, string message) =>
+        snackbar.Add(message, Severity.Warning, o => o.DuplicatesBehavior = SnackbarDuplicatesBehavior.Prevent);
+
     /// <summary>The result's own message plus the field messages that have no input on the form to show them.</summary>
     public static string FormMessage<T>(Result<T> result, IReadOnlySet<string> fieldsWithInputs) =>
         string.Join(" ", new[] { result.Message }

@@ -82,7 +82,7 @@ public partial class MailServerDialog
         if (!await errors.ShowAsync(form, input.Validate()))
         {
             formMessage = "Please correct the highlighted fields.";
-            Snackbar.Add("The mail server was not saved: please correct the highlighted fields.", Severity.Warning);
+            FormErrors.Warn(Snackbar, "The mail server was not saved: please correct the highlighted fields.");
             return;
         }
 
