@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using EmailSettings.Core.Common;
 using EmailSettings.Core.EmailAccounts;
 using EmailSettings.Core.MailServers;
 using MailKit.Security;
@@ -22,11 +23,11 @@ internal sealed partial class ConnectionProtocol
         UsernameField = nameof(MailServerInput.SmtpUsername),
         PasswordField = nameof(MailServerInput.SmtpPassword),
         TlsField = nameof(MailServerInput.UseTls),
-        HostLabel = "SMTP Host",
-        PortLabel = "SMTP Port",
-        UsernameLabel = "SMTP Username",
-        PasswordLabel = "SMTP Password",
-        TlsLabel = "Use TLS/STARTTLS",
+        HostLabel = FieldLabels.SmtpHost,
+        PortLabel = FieldLabels.SmtpPort,
+        UsernameLabel = FieldLabels.SmtpUsername,
+        PasswordLabel = FieldLabels.SmtpPassword,
+        TlsLabel = FieldLabels.UseTls,
         ImplicitTlsPort = TlsPolicy.SmtpImplicitTlsPort,
         StartTlsPort = 587,
         PortAdvice = "SMTP normally uses port 587 (STARTTLS), 465 (TLS on connect) or 25 (plain).",
@@ -44,11 +45,11 @@ internal sealed partial class ConnectionProtocol
         UsernameField = nameof(EmailAccountInput.ImapUsername),
         PasswordField = nameof(EmailAccountInput.ImapPassword),
         TlsField = nameof(EmailAccountInput.ImapUseTls),
-        HostLabel = "IMAP Host",
-        PortLabel = "IMAP Port",
-        UsernameLabel = "IMAP Username",
-        PasswordLabel = "IMAP Password",
-        TlsLabel = "Use TLS/SSL",
+        HostLabel = FieldLabels.ImapHost,
+        PortLabel = FieldLabels.ImapPort,
+        UsernameLabel = FieldLabels.ImapUsername,
+        PasswordLabel = FieldLabels.ImapPassword,
+        TlsLabel = FieldLabels.ImapUseTls,
         ImplicitTlsPort = TlsPolicy.ImapImplicitTlsPort,
         StartTlsPort = 143,
         PortAdvice = "IMAP normally uses port 993 (TLS on connect) or 143 (STARTTLS).",

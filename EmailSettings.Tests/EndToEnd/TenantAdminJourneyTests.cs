@@ -46,7 +46,7 @@ public class TenantAdminJourneyTests(BrowserFixture browser) : IClassFixture<Bro
         await Expect(dialog.GetByText("A mail server must be added first.")).ToBeVisibleAsync();
         await Expect(dialog.GetByLabel("Email Address")).ToHaveCountAsync(0);
         await shots.TakeAsync("add-account-needs-a-server");
-        await dialog.Locator(".mud-dialog-actions").GetByRole(AriaRole.Button, new() { Name = "Close" }).ClickAsync();
+        await dialog.Locator(".mud-dialog-actions").GetByRole(AriaRole.Button, new() { Name = "OK" }).ClickAsync();
         await Expect(dialog).ToHaveCountAsync(0);
 
         // Add Server: 587 and TLS on by default.

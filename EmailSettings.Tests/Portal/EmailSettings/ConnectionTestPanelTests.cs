@@ -117,21 +117,6 @@ public sealed class ConnectionTestPanelTests
     }
 
     [Fact]
-    public void Every_field_the_testers_report_has_the_label_the_spec_uses()
-    {
-        ConnectionTestPanel.LabelFor(nameof(MailServerInput.SmtpHost)).Should().Be("SMTP Host");
-        ConnectionTestPanel.LabelFor(nameof(MailServerInput.SmtpPort)).Should().Be("SMTP Port");
-        ConnectionTestPanel.LabelFor(nameof(MailServerInput.SmtpUsername)).Should().Be("SMTP Username");
-        ConnectionTestPanel.LabelFor(nameof(MailServerInput.SmtpPassword)).Should().Be("SMTP Password");
-        ConnectionTestPanel.LabelFor(nameof(MailServerInput.UseTls)).Should().Be("Use TLS/STARTTLS");
-        ConnectionTestPanel.LabelFor(nameof(EmailAccountInput.ImapHost)).Should().Be("IMAP Host");
-        ConnectionTestPanel.LabelFor(nameof(EmailAccountInput.ImapPort)).Should().Be("IMAP Port");
-        ConnectionTestPanel.LabelFor(nameof(EmailAccountInput.ImapUsername)).Should().Be("IMAP Username");
-        ConnectionTestPanel.LabelFor(nameof(EmailAccountInput.ImapPassword)).Should().Be("IMAP Password");
-        ConnectionTestPanel.LabelFor(nameof(EmailAccountInput.ImapUseTls)).Should().Be("Use TLS/SSL");
-    }
-
-    [Fact]
     public async Task An_untrusted_certificate_is_shown_and_Trust_passes_its_fingerprint_and_tests_again()
     {
         await using var ctx = NewContext();

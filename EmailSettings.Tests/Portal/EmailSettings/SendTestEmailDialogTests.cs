@@ -92,6 +92,40 @@ public sealed class SendTestEmailDialogTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Every_refused_send_highlights_the_recipient_whether_its_message_changed_or_not()
+    {
+        var server = await host.AddServerAsync(host.TenantA, smtp);
+        var account = await host.AddAccountAsync(host.TenantA, server, "support@acme.example", "Acme Support");
+        await using var ctx = PortalServices.CreateContext(host, host.TenantA);
+        var (cut, _) = await OpenAsync(ctx, account);
+
+        // Unchanged message twice (the address is checked again while it is typed), then another message, then the first again.
+        foreach (var (typed, message) in new[]
+        {
+            ("not-an-address", "Enter a valid email address, such as support@example.com."),
+            ("still not one", "Enter a valid email address, such as support@example.com."),
+            ("", "Recipient is required."),
+            ("two@@example.com", "Enter a valid email address, such as support@example.com."),
+        })
+        {
+            cut.Find("input[data-testid=test-recipient]").Input(typed);
+            cut.Find("[data-testid=send-test-email]").Click();
+
+            cut.WaitForAssertion(() =>
+            {
+                var control = cut.Find("input[data-testid=test-recipient]").Closest(".mud-input-control")!;
+                control.QuerySelector(".mud-input-error").Should().NotBeNull($"\"{typed}\" was refused");
+                control.QuerySelector(".mud-input-helper-text")!.TextContent.Trim().Should().Be(message);
+            });
+        }
+        smtp.MailFromCount.Should().Be(0);
+        (await LogRowsAsync()).Should().BeEmpty();
+
+        cut.Find("input[data-testid=test-recipient]").Input("ops@example.org");
+        cut.WaitForAssertion(() => cut.FindAll(".mud-input-error").Should().BeEmpty("a valid address clears the message as it is typed"));
+    }
+
+    [Fact]
     public async Task Sending_delivers_a_real_message_and_shows_its_Message_ID_and_the_servers_response()
     {
         var server = await host.AddServerAsync(host.TenantA, smtp);
