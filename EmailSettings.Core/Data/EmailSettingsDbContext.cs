@@ -46,7 +46,7 @@ public sealed class EmailSettingsDbContext(DbContextOptions<EmailSettingsDbConte
             e.Property(x => x.SmtpUsername).HasMaxLength(256);
             e.Property(x => x.PinnedCertificateSha256).HasMaxLength(64);
             e.HasOne<Tenant>().WithMany().HasForeignKey(x => x.TenantId).OnDelete(DeleteBehavior.Cascade);
-            e.HasIndex(x => x.TenantId).IsUnique().HasFilter("\"IsDefault\" = 1")
+            e.HasIndex(x => x.TenantId).IsUnique().HasFilter("\"IsDefault\"")
                 .HasDatabaseName("IX_MailServers_OneDefaultPerTenant");
             e.HasIndex(x => new { x.TenantId, x.Name });
             e.HasQueryFilter(x => CurrentTenantId == null || x.TenantId == CurrentTenantId);
@@ -67,7 +67,7 @@ public sealed class EmailSettingsDbContext(DbContextOptions<EmailSettingsDbConte
             e.HasOne(x => x.MailServer).WithMany(x => x.Accounts).HasForeignKey(x => x.MailServerId)
                 .OnDelete(DeleteBehavior.SetNull);
             e.HasIndex(x => new { x.TenantId, x.NormalizedEmailAddress }).IsUnique();
-            e.HasIndex(x => x.TenantId).IsUnique().HasFilter("\"IsDefault\" = 1")
+            e.HasIndex(x => x.TenantId).IsUnique().HasFilter("\"IsDefault\"")
                 .HasDatabaseName("IX_EmailAccounts_OneDefaultPerTenant");
             e.HasQueryFilter(x => CurrentTenantId == null || x.TenantId == CurrentTenantId);
         });
