@@ -12,6 +12,7 @@ using Xunit.Abstractions;
 
 namespace EmailSettings.Tests.Support;
 
+[Trait("Category", "Integration")]
 public sealed class FixtureSmokeTests(ITestOutputHelper output)
 {
     private const string User = "alice@example.com";

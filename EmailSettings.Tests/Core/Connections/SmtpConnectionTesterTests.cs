@@ -9,6 +9,7 @@ using static EmailSettings.Tests.Core.Connections.SmtpConnectionFixture;
 namespace EmailSettings.Tests.Core.Connections;
 
 /// <summary>Test Connection for SMTP against a real in-process SMTP server; no case may ever send a message.</summary>
+[Trait("Category", "Integration")]
 public sealed class SmtpConnectionTesterTests : IClassFixture<SmtpConnectionFixture>
 {
     private readonly SmtpConnectionFixture fx;

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using EmailSettings.Core.Data;
 using EmailSettings.Core.MailServers;
 using EmailSettings.Core.Sending;
 using EmailSettings.Core.Tenancy;
@@ -9,14 +10,17 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace EmailSettings.Tests.Core.Sending;
 
-public sealed class SmtpEmailSenderTests : IAsyncLifetime
+[Trait("Category", "Integration")]
+public class SmtpEmailSenderTests : IAsyncLifetime
 {
+    protected virtual DatabaseProvider Provider => DatabaseProvider.Sqlite;
+
     private CoreTestHost host = null!;
     private SmtpTestServer smtp = null!;
 
     public async Task InitializeAsync()
     {
-        host = await CoreTestHost.CreateAsync(b => b.Configuration["Sending:Timeout"] = "00:00:05");
+        host = await CoreTestHost.CreateAsync(Provider, b => b.Configuration["Sending:Timeout"] = "00:00:05");
         smtp = await SmtpTestServer.StartAsync();
         smtp.AddUser(SendingSetup.SmtpUser, SendingSetup.SmtpPassword);
     }
@@ -364,4 +368,11 @@ public sealed class SmtpEmailSenderTests : IAsyncLifetime
         SmtpEmailSender.Scrub("535 bad credentials for Pa55word!", "Pa55word!").Should().Be("535 bad credentials for ********");
         SmtpEmailSender.Scrub("nothing to hide", null).Should().Be("nothing to hide");
     }
+}
+
+/// <summary>The same behaviours on PostgreSQL.</summary>
+[Trait("Category", "Integration")]
+public sealed class SmtpEmailSenderTestsOnPostgres : SmtpEmailSenderTests
+{
+    protected override DatabaseProvider Provider => DatabaseProvider.Postgres;
 }

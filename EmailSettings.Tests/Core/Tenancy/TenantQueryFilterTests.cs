@@ -10,13 +10,15 @@ using Microsoft.Extensions.DependencyInjection;
 namespace EmailSettings.Tests.Core.Tenancy;
 
 /// <summary>The global query filter is the second line of defence: a query that forgets its tenant condition still sees one tenant.</summary>
-public sealed class TenantQueryFilterTests : IAsyncLifetime
+public class TenantQueryFilterTests : IAsyncLifetime
 {
+    protected virtual DatabaseProvider Provider => DatabaseProvider.Sqlite;
+
     private CoreTestHost host = default!;
 
     public async Task InitializeAsync()
     {
-        host = await CoreTestHost.CreateAsync();
+        host = await CoreTestHost.CreateAsync(Provider);
         await using var db = await host.CreateDbContextAsync();
         foreach (var tenant in new[] { host.TenantA, host.TenantB })
         {
@@ -63,4 +65,11 @@ public sealed class TenantQueryFilterTests : IAsyncLifetime
         (await all.SyncedMessages.Select(m => m.TenantId).ToListAsync()).Should().Equal(host.TenantB);
         (await all.MailServers.Where(s => s.TenantId == host.TenantB).Select(s => s.Name).SingleAsync()).Should().Be($"S {host.TenantB}");
     }
+}
+
+/// <summary>The same behaviours on PostgreSQL.</summary>
+[Trait("Category", "Integration")]
+public sealed class TenantQueryFilterTestsOnPostgres : TenantQueryFilterTests
+{
+    protected override DatabaseProvider Provider => DatabaseProvider.Postgres;
 }
