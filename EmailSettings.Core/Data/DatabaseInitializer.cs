@@ -25,7 +25,7 @@ public static class DatabaseInitializer
         {
             var database = services.GetRequiredService<DatabaseOptions>();
             throw new DatabaseConfigurationException(
-                $"Could not open the {database.Describe()} to apply its migrations: {ex.Message} " +
+                $"Could not open the {database.Describe()} to apply its migrations: {ex.Message.TrimEnd('.')}. " +
                 $"Check {DatabaseOptions.ConnectionStringKey} (and {DatabaseOptions.ProviderKey}).", ex);
         }
         if (db.Database.IsSqlite())
