@@ -47,9 +47,12 @@ public sealed class EmailLogsPageTests : IAsyncLifetime
         await db.SaveChangesAsync();
     }
 
-    private static IRenderedComponent<ContainerFragment> RenderPage(BunitCore ctx) => ctx.Render(b =>
+    /// <summary>The page with the popover provider in the same fragment, so the open select's list is in its markup.</summary>
+    private static IRenderedComponent<ContainerFragment> RenderPage(BunitCore ctx) => ctx.Context.Render(b =>
     {
-        b.OpenComponent<EmailLogsPage>(0);
+        b.OpenComponent<MudPopoverProvider>(0);
+        b.CloseComponent();
+        b.OpenComponent<EmailLogsPage>(1);
         b.CloseComponent();
     });
 
