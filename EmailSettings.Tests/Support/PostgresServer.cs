@@ -85,6 +85,7 @@ public sealed class PostgresServer : IAsyncDisposable
     {
         ExternalServers.Starting("PostgreSQL");
         var bin = FindBinFolder();
+        DeleteStoppedClusters();
         var root = TempFolder.Create("emailsettings-pg");
         var server = new PostgresServer(bin, root, FreePort.Next());
         try
@@ -115,6 +116,22 @@ public sealed class PostgresServer : IAsyncDisposable
             $"-p {Port.ToString(CultureInfo.InvariantCulture)}", $"-k {SocketFolder}", "-c listen_addresses=127.0.0.1",
             "-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off", "-c max_connections=200");
         await RunAsync(Path.Combine(binFolder, "pg_ctl"), ["-D", DataFolder, "-l", LogPath, "-o", options, "-w", "-t", "60", "start"]);
+    }
+
+    /// <summary>
+    /// Removes clusters of earlier runs whose server is no longer running: the test host may end the process before
+    /// its exit handler has deleted the folder.
+    /// </summary>
+    private static void DeleteStoppedClusters()
+    {
+        foreach (var folder in Directory.GetDirectories(Path.GetTempPath(), "emailsettings-pg-*"))
+        {
+            if (!File.Exists(Path.Combine(folder, "data", "postmaster.pid"))
+                && Directory.GetLastWriteTimeUtc(folder) < DateTime.UtcNow.AddMinutes(-10))
+            {
+                TempFolder.Delete(folder);
+            }
+        }
     }
 
     /// <summary>The newest Debian PostgreSQL under /usr/lib/postgresql/&lt;version&gt;/bin.</summary>
