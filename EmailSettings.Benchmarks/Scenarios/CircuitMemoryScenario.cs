@@ -23,8 +23,8 @@ public static class CircuitMemoryScenario
 
     public static async Task RunAsync(Report report)
     {
-        await using var app = new PortalApp();
-        var baseUrl = app.BaseUrl.ToString().TrimEnd('/');
+        await using var app = PortalTestApp.StartDevelopment(captureLogs: false);
+        var baseUrl = app.BaseUri.ToString().TrimEnd('/');
         await using (var db = await app.Services.GetRequiredService<IDbContextFactory<EmailSettingsDbContext>>().CreateDbContextAsync())
         {
             await SettingsSeeder.SeedAsync(db, app.Services.GetRequiredService<SecretProtector>(), DemoTenant.Id, servers: 20, accounts: 50, addTenant: false);

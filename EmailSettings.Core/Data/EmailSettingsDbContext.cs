@@ -80,7 +80,7 @@ public sealed class EmailSettingsDbContext(DbContextOptions<EmailSettingsDbConte
             e.Property(x => x.SmtpUsername).HasMaxLength(FieldRules.UsernameMaxLength);
             e.Property(x => x.PinnedCertificateSha256).HasMaxLength(FieldRules.FingerprintLength);
             e.HasOne<Tenant>().WithMany().HasForeignKey(x => x.TenantId).OnDelete(DeleteBehavior.Cascade);
-            e.HasIndex(x => x.TenantId).IsUnique().HasFilter("\"IsDefault\" = 1")
+            e.HasIndex(x => x.TenantId).IsUnique().HasFilter("\"IsDefault\"")
                 .HasDatabaseName("IX_MailServers_OneDefaultPerTenant");
             e.HasIndex(x => new { x.TenantId, x.Name });
             e.HasQueryFilter(x => allTenants || x.TenantId == tenantId);
@@ -101,7 +101,7 @@ public sealed class EmailSettingsDbContext(DbContextOptions<EmailSettingsDbConte
             e.HasOne(x => x.MailServer).WithMany(x => x.Accounts).HasForeignKey(x => x.MailServerId)
                 .OnDelete(DeleteBehavior.SetNull);
             e.HasIndex(x => new { x.TenantId, x.NormalizedEmailAddress }).IsUnique();
-            e.HasIndex(x => x.TenantId).IsUnique().HasFilter("\"IsDefault\" = 1")
+            e.HasIndex(x => x.TenantId).IsUnique().HasFilter("\"IsDefault\"")
                 .HasDatabaseName("IX_EmailAccounts_OneDefaultPerTenant");
             e.HasQueryFilter(x => allTenants || x.TenantId == tenantId);
         });

@@ -2,7 +2,6 @@ using EmailSettings.Core.Common;
 using EmailSettings.Core.Data;
 using EmailSettings.Core.Secrets;
 using EmailSettings.Core.Tenancy;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 
@@ -70,7 +69,7 @@ public sealed class EmailAccountService(
         var normalized = input.EmailAddress.Trim().ToUpperInvariant();
 
         await using var db = await dbFactory.CreateForTenantAsync(tenantId, ct);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await db.BeginTenantWriteAsync(tenantId, ct);
         if (!await db.MailServers.AnyAsync(s => s.TenantId == tenantId, ct))
         {
             return Result<EmailAccountSummary>.Invalid(
@@ -106,7 +105,7 @@ public sealed class EmailAccountService(
         {
             await db.SaveChangesAsync(ct);
         }
-        catch (DbUpdateException ex) when (ex.InnerException is SqliteException { SqliteErrorCode: 19 })
+        catch (DbUpdateException ex) when (ex.IsUniqueViolation())
         {
             // Another request added the same address between our check and this insert.
             return Result<EmailAccountSummary>.Invalid(nameof(EmailAccountInput.EmailAddress), DuplicateMessage);
@@ -122,7 +121,7 @@ public sealed class EmailAccountService(
     {
         var tenantId = tenant.RequireTenantAdmin();
         await using var db = await dbFactory.CreateForTenantAsync(tenantId, ct);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await db.BeginTenantWriteAsync(tenantId, ct);
         var account = await db.EmailAccounts.FirstOrDefaultAsync(a => a.Id == id && a.TenantId == tenantId, ct);
         if (account is null)
         {
@@ -190,8 +189,7 @@ public sealed class EmailAccountService(
         var tenantId = tenant.RequireTenantAdmin();
         await using (var db = await dbFactory.CreateForTenantAsync(tenantId, ct))
         {
-            // BEGIN IMMEDIATE (Microsoft.Data.Sqlite's default) takes the write lock first, so concurrent calls queue.
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            await using var tx = await db.BeginTenantWriteAsync(tenantId, ct);
             if (!await db.EmailAccounts.AnyAsync(a => a.Id == id && a.TenantId == tenantId, ct))
             {
                 return Result<EmailAccountSummary>.NotFound(NotFoundMessage);
