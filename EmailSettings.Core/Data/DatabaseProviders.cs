@@ -38,7 +38,7 @@ public static class DatabaseProviders
     /// SQLite: Microsoft.Data.Sqlite begins with BEGIN IMMEDIATE, which takes the database's write lock at once.
     /// PostgreSQL (READ COMMITTED): the transaction first locks the tenant's row.
     /// </summary>
-    public static async Task<Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction> BeginTenantWriteAsync(
+    internal static async Task<Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction> BeginTenantWriteAsync(
         this EmailSettingsDbContext db, Guid tenantId, CancellationToken ct)
     {
         var transaction = await db.Database.BeginTransactionAsync(ct);

@@ -78,7 +78,7 @@ public sealed class AutodetectWorld : IAsyncLifetime
     /// The services a host gets from <see cref="AutodetectRegistration.AddMailSettingsAutodetect"/>, pointed at this world:
     /// DNS server, ISPDB URL and the loopback handler. <paramref name="settings"/> overrides "Autodetect:*" keys.
     /// </summary>
-    public ServiceProvider CreateServices(IDictionary<string, string?>? settings = null, TimeProvider? time = null)
+    public ServiceProvider CreateServices(IDictionary<string, string?>? settings = null, TimeProvider? time = null, ILoggerProvider? logs = null)
     {
         var values = new Dictionary<string, string?>
         {
@@ -91,7 +91,14 @@ public sealed class AutodetectWorld : IAsyncLifetime
         }
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(values).Build());
-        services.AddLogging(l => l.SetMinimumLevel(LogLevel.Debug));
+        services.AddLogging(l =>
+        {
+            l.SetMinimumLevel(LogLevel.Debug);
+            if (logs is not null)
+            {
+                l.AddProvider(logs);
+            }
+        });
         services.AddSingleton(time ?? TimeProvider.System);
         services.AddMailSettingsAutodetect();
         services.AddHttpClient(AutodetectRegistration.HttpClientName).ConfigurePrimaryHttpMessageHandler(sp =>
