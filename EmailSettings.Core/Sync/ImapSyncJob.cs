@@ -1,4 +1,5 @@
 using EmailSettings.Core.Sync.Push;
+using Microsoft.Extensions.Logging;
 using Quartz;
 
 namespace EmailSettings.Core.Sync;
@@ -8,7 +9,7 @@ namespace EmailSettings.Core.Sync;
 /// account is idle on INBOX (push keeps it current; the poll is the fallback while it is not).
 /// </summary>
 [DisallowConcurrentExecution]
-public sealed class ImapSyncJob(SyncCoordinator coordinator, IdleWatchers watchers) : IJob
+public sealed class ImapSyncJob(SyncCoordinator coordinator, IdleWatchers watchers, ILogger<ImapSyncJob> logger) : IJob
 {
     public const string TenantIdKey = "TenantId";
     public const string AccountIdKey = "AccountId";
@@ -20,6 +21,7 @@ public sealed class ImapSyncJob(SyncCoordinator coordinator, IdleWatchers watche
         var accountId = data.GetInt(AccountIdKey);
         if (watchers.IsIdling(tenantId, accountId))
         {
+            logger.LogDebug("Scheduled sync of account {AccountId} skipped: it is idle on INBOX", accountId);
             return;
         }
         SyncOutcome outcome;

@@ -67,12 +67,16 @@ internal sealed class IdleWatcher
     private Task pushTask = Task.CompletedTask;
     private Task run = Task.CompletedTask;
 
-    public IdleWatcher(IdleWatchers owner, Guid tenantId, int accountId)
+    public IdleWatcher(IdleWatchers owner, Guid tenantId, int accountId, int number)
     {
         this.owner = owner;
         TenantId = tenantId;
         AccountId = accountId;
+        Number = number;
     }
+
+    /// <summary>Which of the node's watchers this is (1, 2, ... in the order they started): a restart gets a new number.</summary>
+    public int Number { get; }
 
     public Guid TenantId { get; }
     public int AccountId { get; }

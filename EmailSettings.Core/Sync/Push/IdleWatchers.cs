@@ -38,6 +38,7 @@ public sealed class IdleWatchers(
     private readonly SortedDictionary<int, Guid> waiting = [];
     private readonly HashSet<int> noIdle = [];
     private bool active;
+    private int started;
 
     internal IDbContextFactory<EmailSettingsDbContext> DbFactory => dbFactory;
     internal SecretProtector Secrets => secrets;
@@ -56,12 +57,12 @@ public sealed class IdleWatchers(
         }
     }
 
-    /// <summary>The account's watcher (its state and sessions), or null when it has none.</summary>
-    internal (WatcherState State, int Sessions)? Watcher(int accountId)
+    /// <summary>The account's watcher (which one of this node's watchers, its state and sessions), or null when it has none.</summary>
+    internal (int Number, WatcherState State, int Sessions)? Watcher(int accountId)
     {
         lock (gate)
         {
-            return watchers.TryGetValue(accountId, out var w) ? (w.State, w.Sessions) : null;
+            return watchers.TryGetValue(accountId, out var w) ? (w.Number, w.State, w.Sessions) : null;
         }
     }
 
@@ -238,7 +239,7 @@ public sealed class IdleWatchers(
                 return;
             }
             waiting.Remove(accountId);
-            var watcher = new IdleWatcher(this, tenantId, accountId);
+            var watcher = new IdleWatcher(this, tenantId, accountId, ++started);
             watchers[accountId] = watcher;
             watcher.Start();
         }
