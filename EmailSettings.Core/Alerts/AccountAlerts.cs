@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using EmailSettings.Core.Common;
 using EmailSettings.Core.Data;
 using EmailSettings.Core.Identity;
@@ -30,7 +29,7 @@ public sealed class AccountAlerts : IAsyncDisposable
     private readonly IServiceScopeFactory scopes;
     private readonly TimeProvider clock;
     private readonly ILogger<AccountAlerts> logger;
-    private readonly Channel<AccountAlertEvent> outbox = Channel.CreateUnbounded<AccountAlertEvent>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Queue<AccountAlertEvent> outbox = new();
     private readonly CancellationTokenSource stopping = new();
     private readonly Lock gate = new();
     private Task? mailer;
@@ -161,7 +160,6 @@ public sealed class AccountAlerts : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        outbox.Writer.TryComplete();
         await stopping.CancelAsync();
         await DrainAsync();
         stopping.Dispose();
@@ -175,16 +173,14 @@ public sealed class AccountAlerts : IAsyncDisposable
 
     private async Task AnnounceAsync(AccountAlertEvent e)
     {
-        if (outbox.Writer.TryWrite(e))
+        lock (gate)
         {
-            lock (gate)
+            outbox.Enqueue(e);
+            // One mailer at a time, started when there is something to send: a host that never alerts runs none.
+            if (!mailerRunning)
             {
-                // One mailer at a time, started when there is something to send: a host that never alerts runs none.
-                if (!mailerRunning)
-                {
-                    mailerRunning = true;
-                    mailer = Task.Run(SendQueuedAsync, CancellationToken.None);
-                }
+                mailerRunning = true;
+                mailer = Task.Run(SendQueuedAsync, CancellationToken.None);
             }
         }
         await notifier.PublishAsync(e);
@@ -194,29 +190,27 @@ public sealed class AccountAlerts : IAsyncDisposable
     {
         while (true)
         {
-            while (!stopping.IsCancellationRequested && outbox.Reader.TryRead(out var e))
-            {
-                try
-                {
-                    await EmailAdminsAsync(e, stopping.Token);
-                }
-                catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-                {
-                    logger.LogWarning("Shutdown: the {Change} notice of account {AccountId} was not emailed", e.Change, e.AccountId);
-                }
-                catch (Exception ex)
-                {
-                    logger.LogError(ex, "Emailing the {Change} notice of account {AccountId} of tenant {TenantId} failed", e.Change, e.AccountId, e.TenantId);
-                }
-            }
+            AccountAlertEvent e;
             lock (gate)
             {
-                // Decided under the lock AnnounceAsync takes: a notice queued meanwhile is read by this loop, never left waiting.
-                if (outbox.Reader.Count == 0 || stopping.IsCancellationRequested)
+                // Decided under the lock AnnounceAsync takes: a notice queued meanwhile is sent by this loop, never left waiting.
+                if (stopping.IsCancellationRequested || !outbox.TryDequeue(out e!))
                 {
                     mailerRunning = false;
                     return;
                 }
+            }
+            try
+            {
+                await EmailAdminsAsync(e, stopping.Token);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                logger.LogWarning("Shutdown: the {Change} notice of account {AccountId} was not emailed", e.Change, e.AccountId);
+            }
+            catch (Exception ex)
+            {
+                logger.LogError(ex, "Emailing the {Change} notice of account {AccountId} of tenant {TenantId} failed", e.Change, e.AccountId, e.TenantId);
             }
         }
     }
