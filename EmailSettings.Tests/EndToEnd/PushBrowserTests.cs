@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using EmailSettings.Core.EmailAccounts;
-using EmailSettings.Core.MailServers;
 using EmailSettings.Core.Sync.Push;
 using EmailSettings.Core.Tenancy;
 using EmailSettings.Tests.Core.Sync;
@@ -44,19 +42,6 @@ public sealed class PushBrowserTests(BrowserFixture browser) : IClassFixture<Bro
         tab.ConsoleErrors.Should().BeEmpty();
     }
 
-    private static async Task<int> SeedAccountAsync(PortalApp app, DovecotServer dovecot)
-    {
-        await using var scope = app.Services.CreateScopeForTenant(DemoTenant.Id);
-        var servers = scope.ServiceProvider.GetRequiredService<MailServerService>();
-        var accounts = scope.ServiceProvider.GetRequiredService<EmailAccountService>();
-        var server = (await servers.CreateAsync(new MailServerInput { Name = "Push SMTP", SmtpHost = "smtp.push.test" })).Value!;
-        var account = await accounts.CreateAsync(new EmailAccountInput
-        {
-            EmailAddress = ImapUser, DisplayName = "Support Inbox", MailServerId = server.Id,
-            ImapHost = dovecot.Host, ImapPort = dovecot.ImapPort, ImapUsername = ImapUser, ImapPassword = ImapPassword,
-            ImapPinnedCertificateSha256 = dovecot.CertificateSha256,
-        });
-        account.Succeeded.Should().BeTrue(string.Join(" ", account.FieldErrors.Values));
-        return account.Value!.Id;
-    }
+    private static Task<int> SeedAccountAsync(PortalApp app, DovecotServer dovecot) =>
+        app.SeedSyncingAccountAsync(dovecot, ImapUser, ImapPassword, "Push SMTP", "smtp.push.test");
 }

@@ -1,4 +1,5 @@
 using Bunit;
+using EmailSettings.Core.Alerts;
 using EmailSettings.Core.Messages;
 using EmailSettings.Core.Sync;
 using EmailSettings.Core.Tenancy;
@@ -69,6 +70,7 @@ public sealed class AccountMessagesPageTests(SharedDovecot dovecot) : IClassFixt
         ctx.Services.AddSingleton<ITenantContext>(new FixedTenantContext(tenantId));
         ctx.Services.AddScoped(_ => bed.Host.Get<SyncService>(tenantId));
         ctx.Services.AddScoped(_ => bed.Host.Get<MessageService>(tenantId));
+        ctx.Services.AddScoped(_ => bed.Host.Get<AccountAlertService>(tenantId));
         ctx.Render<MudPopoverProvider>();
         return ctx;
     }
