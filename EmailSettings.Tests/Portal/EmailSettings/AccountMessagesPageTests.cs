@@ -71,6 +71,7 @@ public sealed class AccountMessagesPageTests(SharedDovecot dovecot) : IClassFixt
         ctx.Services.AddScoped(_ => bed.Host.Get<SyncService>(tenantId));
         ctx.Services.AddScoped(_ => bed.Host.Get<MessageService>(tenantId));
         ctx.Services.AddScoped(_ => bed.Host.Get<AccountAlertService>(tenantId));
+        ctx.SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));
         ctx.Render<MudPopoverProvider>();
         return ctx;
     }
