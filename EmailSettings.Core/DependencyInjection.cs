@@ -1,3 +1,4 @@
+using EmailSettings.Core.Alerts;
 using EmailSettings.Core.Autodetect;
 using EmailSettings.Core.Connections;
 using EmailSettings.Core.Data;
@@ -46,6 +47,7 @@ public static class DependencyInjection
             .AddMailSettingsAutodetect()
             .AddEmailSending()
             .AddPortalIdentity()
+            .AddAccountAlerts()
             .AddImapSync();
     }
 

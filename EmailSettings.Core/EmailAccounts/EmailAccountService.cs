@@ -1,3 +1,4 @@
+using EmailSettings.Core.Alerts;
 using EmailSettings.Core.Common;
 using EmailSettings.Core.Data;
 using EmailSettings.Core.Secrets;
@@ -57,6 +58,7 @@ public sealed class EmailAccountService(
                 ImapUsername = a.ImapUsername,
                 ImapUseTls = a.ImapUseTls,
                 ImapPinnedCertificateSha256 = a.ImapPinnedCertificateSha256,
+                PushEnabled = a.PushEnabled,
                 HasStoredImapPassword = a.ImapPasswordProtected != null,
             })
             .FirstOrDefaultAsync(ct);
@@ -234,6 +236,7 @@ public sealed class EmailAccountService(
             account.ImapPasswordProtected = secrets.Protect(SecretKind.ImapPassword, input.ImapPassword);
         }
         account.ImapPinnedCertificateSha256 = Clean(input.ImapPinnedCertificateSha256)?.ToUpperInvariant();
+        account.PushEnabled = input.PushEnabled;
         account.UpdatedAt = now;
     }
 
@@ -257,5 +260,14 @@ public sealed class EmailAccountService(
                 a.CreatedAt, a.UpdatedAt,
                 a.LastSyncStartedAt, a.LastSyncSucceededAt, a.LastSyncFailedAt,
                 a.LastSyncError, a.LastSyncErrorKind, a.FailingSince, a.ConsecutiveSyncFailures,
-                db.SyncedMessages.Count(m => m.EmailAccountId == a.Id)));
+                db.SyncedMessages.Count(m => m.EmailAccountId == a.Id))
+            {
+                PushEnabled = a.PushEnabled,
+                // An edit after the pause resumes the schedule at once (AccountAlerts.PausedAt says the same).
+                SyncPausedAt = a.SyncPausedAt != null && a.UpdatedAt <= a.SyncPausedAt ? a.SyncPausedAt : null,
+                Problems = db.AccountAlerts.Where(x => x.EmailAccountId == a.Id)
+                    .OrderBy(x => x.RaisedAt)
+                    .Select(x => new AccountProblem(x.Kind, x.Reason, x.Since, x.RaisedAt))
+                    .ToList(),
+            });
 }
