@@ -54,6 +54,8 @@ public sealed class PortalApp : WebApplicationFactory<Program>
         // UseSetting (not ConfigureAppConfiguration) so Program.cs sees these while it registers the Core.
         builder.UseSetting($"ConnectionStrings:{DatabaseOptions.ConnectionStringName}", $"Data Source={DatabasePath}");
         builder.UseSetting("DataProtection:KeysPath", Path.Combine(Folder, "keys"));
+        // Tests reach no internet: settings detection answers from the presets only, unless a test points it at AutodetectWorld.
+        builder.UseSetting("Autodetect:Enabled", "false");
         foreach (var (key, value) in settings)
         {
             builder.UseSetting(key, value);

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -22,11 +23,14 @@ public sealed class PortalTestApp : WebApplicationFactory<Program>
     private readonly string environment;
     private readonly List<AsyncServiceScope> scopes = [];
     private readonly IReadOnlyDictionary<string, string?> settings;
+    private readonly Action<IServiceCollection>? services;
 
-    public PortalTestApp(string environment = "Testing", string? folder = null, IReadOnlyDictionary<string, string?>? settings = null)
+    public PortalTestApp(string environment = "Testing", string? folder = null, IReadOnlyDictionary<string, string?>? settings = null,
+        Action<IServiceCollection>? services = null)
     {
         this.environment = environment;
         this.settings = settings ?? new Dictionary<string, string?>();
+        this.services = services;
         Folder = folder ?? TempFolder.Create("emailsettings-portal");
     }
 
@@ -50,10 +54,11 @@ public sealed class PortalTestApp : WebApplicationFactory<Program>
     /// With <paramref name="kestrel"/> the app listens on a free local port (<see cref="BaseUrl"/>) for Playwright.
     /// </summary>
     /// <param name="settings">Extra configuration seen by Program.cs, for example <c>["Auth:RevalidationInterval"] = "00:00:00.2"</c>.</param>
+    /// <param name="services">Changes the app's services after Program.cs registered its own (e.g. the detector's HttpClient handler pointed at AutodetectWorld).</param>
     public static async Task<PortalTestApp> StartAsync(string environment = "Testing", string? folder = null, bool kestrel = false,
-        IReadOnlyDictionary<string, string?>? settings = null)
+        IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
-        var app = new PortalTestApp(environment, folder, settings);
+        var app = new PortalTestApp(environment, folder, settings, services);
         if (kestrel)
         {
             app.UseKestrel(0);
@@ -78,11 +83,17 @@ public sealed class PortalTestApp : WebApplicationFactory<Program>
         // Outside Development the framework only serves published assets; the browser tests need blazor.web.js and MudBlazor's.
         builder.UseStaticWebAssets();
         builder.UseSetting($"ConnectionStrings:{DatabaseOptions.ConnectionStringName}", ConnectionString);
+        // Tests reach no internet: settings detection answers from the presets only, unless a test points it at AutodetectWorld.
+        builder.UseSetting("Autodetect:Enabled", "false");
         foreach (var (key, value) in settings)
         {
             builder.UseSetting(key, value);
         }
         builder.ConfigureLogging(logging => logging.AddProvider(Logs).SetMinimumLevel(LogLevel.Debug));
+        if (services is not null)
+        {
+            builder.ConfigureTestServices(services);
+        }
     }
 
     /// <summary>A client that behaves like a browser tab: keeps cookies, shows redirects instead of following them.</summary>
