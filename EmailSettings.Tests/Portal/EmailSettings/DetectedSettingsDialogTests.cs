@@ -478,6 +478,11 @@ public sealed class DetectedSettingsDialogTests(AutodetectWorld world) : IClassF
         cut.Input("SMTP Host").Value().Should().Be("smtp.listed.test");
     }
 
+    private static readonly Dictionary<string, string?> Unhurried = new()
+    {
+        ["Timeout"] = "00:00:30", ["RequestTimeout"] = "00:00:15", ["DnsTimeout"] = "00:00:15",
+    };
+
     /// <summary>Limits of a minute, so that only Cancel or closing can end a detection of a server that never answers.</summary>
     private static readonly Dictionary<string, string?> Patient = new()
     {
@@ -486,7 +491,9 @@ public sealed class DetectedSettingsDialogTests(AutodetectWorld world) : IClassF
 
     private Task<BunitCore> CreateAsync(IDictionary<string, string?>? settings = null) => BunitCore.CreateAsync(builder =>
     {
-        var values = new Dictionary<string, string?> { ["Enabled"] = "true" };
+        // Limits that a machine busy with the whole suite cannot reach: these tests are about the dialogs, the Core tests
+        // hold the detector to its 5 s.
+        var values = new Dictionary<string, string?>(Unhurried) { ["Enabled"] = "true" };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             values[key] = value;

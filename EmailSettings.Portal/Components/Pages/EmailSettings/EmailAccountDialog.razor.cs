@@ -158,6 +158,11 @@ public partial class EmailAccountDialog
         {
             newServer = NewServerDraft.From(choice.Settings);
         }
+        else if (choice.Settings.Smtp is not null)
+        {
+            // "Add server" left unticked: a new server from an earlier proposal goes too.
+            newServer = null;
+        }
         detection.MarkApplied(applied.Kept);
         await RevalidateAsync(ProposedFields);
     }
