@@ -27,6 +27,9 @@ public static class FieldLabels
     public const string ImapUseTls = "Use TLS/SSL";
     public const string PushEnabled = "Push (IDLE)";
 
+    /// <summary>Add Mail Server's address field for settings detection (not a stored field, so not in <see cref="Of"/>).</summary>
+    public const string DetectFromAddress = "Detect from address";
+
     /// <summary>
     /// The label of a field named as <see cref="Result{T}.FieldErrors"/> and connection-test results name it
     /// (the input's property name, e.g. <c>nameof(MailServerInput.SmtpHost)</c>); an unknown name comes back as it is.

@@ -192,7 +192,11 @@ public partial class EmailSettingsPage : IDisposable
     private async Task EditServerAsync(MailServerSummary server) =>
         await ShowFormAsync<MailServerDialog>("Edit Mail Server", new DialogParameters<MailServerDialog> { { d => d.ServerId, server.Id } });
 
-    private async Task AddAccountAsync() => await ShowFormAsync<EmailAccountDialog>("Add Email Account", []);
+    // A server the dialog added for the account shows at once, even if the account is then not saved.
+    private async Task AddAccountAsync() => await ShowFormAsync<EmailAccountDialog>("Add Email Account", new DialogParameters<EmailAccountDialog>
+    {
+        { d => d.OnServerAdded, EventCallback.Factory.Create<MailServerSummary>(this, ReloadAsync) },
+    });
 
     private async Task EditAccountAsync(EmailAccountSummary account) =>
         await ShowFormAsync<EmailAccountDialog>("Edit Email Account", new DialogParameters<EmailAccountDialog> { { d => d.AccountId, account.Id } });
