@@ -161,11 +161,9 @@ internal sealed class IdleWatcher
             State = WatcherState.Stopped;
             RequestStop();
             await pushTask;
-            lock (gate)
-            {
-                abort.Dispose();
-                stop.Dispose();
-            }
+            // The two sources are not disposed: cancelling one runs the awaiting code inline, so this block can run
+            // inside a RequestStop that has not finished with them yet. They hold no linked registrations, and the
+            // pending CancelAfter timer only cancels an abandoned source.
             owner.OnEnded(this, end);
         }
     }
