@@ -91,9 +91,9 @@ public partial class EmailSettingsPage : IDisposable
         reloadsInFlight++;
         try
         {
-            // Stable order (by name) so a card does not jump away from the keyboard focus when it becomes the default.
-            var freshServers = (await Servers.ListAsync()).OrderBy(s => s.Name, StringComparer.CurrentCultureIgnoreCase).ThenBy(s => s.Id).ToList();
-            var freshAccounts = (await Accounts.ListAsync()).OrderBy(a => a.DisplayName, StringComparer.CurrentCultureIgnoreCase).ThenBy(a => a.Id).ToList();
+            // Core lists in the page's order (DisplayOrder): a card does not move when it becomes the default.
+            var freshServers = await Servers.ListAsync();
+            var freshAccounts = await Accounts.ListAsync();
             if (generation == loadGeneration)
             {
                 (servers, accounts, loadError) = (freshServers, freshAccounts, null);
