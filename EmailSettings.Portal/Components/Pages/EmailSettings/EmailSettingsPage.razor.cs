@@ -22,14 +22,9 @@ public partial class EmailSettingsPage : IDisposable
 
     /// <summary>
     /// Cards rendered at first per section. A tenant with thousands of accounts would otherwise send megabytes of
-    /// markup on every load; a filter and "Show more" reach the rest.
+    /// markup on every load and hold every card in its circuit; a filter and "Show more" reach the rest.
     /// </summary>
-    public const int CardPageSize = 30;
-
-    private int serverLimit = CardPageSize;
-    private int accountLimit = CardPageSize;
-    private string? serverFilter;
-    private string? accountFilter;
+    public const int CardPageSize = 6;
 
     private IReadOnlyList<MailServerSummary>? servers;
     private IReadOnlyList<EmailAccountSummary>? accounts;
@@ -50,23 +45,15 @@ public partial class EmailSettingsPage : IDisposable
     [Inject] private ITenantContext Tenant { get; set; } = default!;
     [Inject] private SyncService Sync { get; set; } = default!;
 
-    private IReadOnlyList<MailServerSummary> MatchingServers => string.IsNullOrWhiteSpace(serverFilter)
-        ? servers ?? []
-        : (servers ?? []).Where(s => Matches(serverFilter, s.Name, s.SmtpHost)).ToList();
-
-    private IReadOnlyList<MailServerSummary> VisibleServers => MatchingServers.Take(serverLimit).ToList();
-
-    private IReadOnlyList<EmailAccountSummary> MatchingAccounts => string.IsNullOrWhiteSpace(accountFilter)
-        ? accounts ?? []
-        : (accounts ?? []).Where(a => Matches(accountFilter, a.DisplayName, a.EmailAddress)).ToList();
-
-    private IReadOnlyList<EmailAccountSummary> VisibleAccounts => MatchingAccounts.Take(accountLimit).ToList();
-
-    private static bool Matches(string filter, params string?[] values) =>
-        values.Any(v => v?.Contains(filter.Trim(), StringComparison.CurrentCultureIgnoreCase) == true);
-
-    /// <summary>Prerendered buttons do nothing until the circuit connects, so they stay disabled until then.</summary>
-    private bool CanAct => RendererInfo.IsInteractive && !busy && loadError is null;
+    /// <summary>
+    /// Why the buttons cannot act now, for their tooltips; null when they can. Prerendered buttons do nothing until the
+    /// circuit connects, so they stay disabled until then.
+    /// </summary>
+    private string? DisabledReason =>
+        !RendererInfo.IsInteractive ? "Available once the page has loaded"
+        : loadError is not null ? "The settings could not be loaded"
+        : busy ? "Wait until the current change is saved"
+        : null;
 
     protected override Task OnInitializedAsync()
     {
@@ -120,8 +107,6 @@ public partial class EmailSettingsPage : IDisposable
         servers = [];
         accounts = [];
     }
-
-    private SyncProgress? RunningSync(int accountId) => runningSyncs.GetValueOrDefault(accountId);
 
     private Task OnSyncEventAsync(SyncProgress progress) => InvokeAsync(async () =>
     {
