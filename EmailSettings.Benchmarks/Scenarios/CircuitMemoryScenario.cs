@@ -7,8 +7,8 @@ using EmailSettings.Core.Tenancy;
 using EmailSettings.Tests.Support;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using System.Runtime;
 using Microsoft.Playwright;
+using System.Runtime;
 
 namespace EmailSettings.Benchmarks.Scenarios;
 
@@ -29,8 +29,8 @@ public static class CircuitMemoryScenario
     public static async Task RunAsync(Report report)
     {
         using var circuits = new CircuitCounter();
-        await using var app = new PortalApp();
-        var baseUrl = app.BaseUrl.ToString().TrimEnd('/');
+        await using var app = PortalTestApp.StartDevelopment(captureLogs: false);
+        var baseUrl = app.BaseUri.ToString().TrimEnd('/');
         await using (var db = await app.Services.GetRequiredService<IDbContextFactory<EmailSettingsDbContext>>().CreateDbContextAsync())
         {
             await SettingsSeeder.SeedAsync(db, app.Services.GetRequiredService<SecretProtector>(), DemoTenant.Id, servers: 20, accounts: 50, addTenant: false);

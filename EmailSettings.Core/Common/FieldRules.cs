@@ -13,6 +13,33 @@ public static class FieldRules
     public const int PasswordMaxLength = 1024;
     public const int EmailMaxLength = 254;
 
+    // Lengths of stored values nobody types into a form. The DbContext sizes its columns with these, and the code
+    // that stores such a value cuts it to the same length, so a long header or error never fails a save.
+
+    /// <summary>A SHA-256 certificate fingerprint in hexadecimal.</summary>
+    public const int FingerprintLength = 64;
+
+    /// <summary>RFC 5322's limit on one header line: an outgoing subject, a Message-ID.</summary>
+    public const int HeaderLineMaxLength = 998;
+
+    /// <summary>A stored sender or subject (synced messages, the email log).</summary>
+    public const int HeaderTextMaxLength = 1000;
+
+    /// <summary>A stored recipient list (a synced message's To, the email log's recipients).</summary>
+    public const int AddressListMaxLength = 2000;
+
+    /// <summary>A stored error message or server response.</summary>
+    public const int ErrorTextMaxLength = 2000;
+
+    /// <summary>The name of a sync error kind.</summary>
+    public const int ErrorKindMaxLength = 50;
+
+    /// <summary>The name of an email log status.</summary>
+    public const int StatusMaxLength = 20;
+
+    /// <summary>The text shown under a synced message's subject.</summary>
+    public const int PreviewMaxLength = 200;
+
     private static readonly IdnMapping Idn = new();
 
     public static string? Required(string? value, string label) =>

@@ -116,6 +116,14 @@ public sealed record ConnectionTestResult
 
     public bool Offers(string capability) => Capabilities.Contains(capability, StringComparer.OrdinalIgnoreCase);
 
+    internal static ConnectionTestResult From(string protocol, MailFailure failure) =>
+        Failed(protocol, failure.Kind, failure.Summary, failure.Field, failure.Hint) with
+        {
+            Certificate = failure.Certificate,
+            PinnedCertificateChanged = failure.PinnedCertificateChanged,
+            Detail = failure.Detail,
+        };
+
     internal static ConnectionTestResult Failed(
         string protocol, ConnectionFailureKind kind, string summary, string? field, string? hint, TimeSpan elapsed = default) => new()
     {

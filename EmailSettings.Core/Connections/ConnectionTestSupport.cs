@@ -34,7 +34,7 @@ internal static class ConnectionTestSupport
             "Type the password, then test again. Nothing is saved until you save the dialog.", elapsed);
 
     /// <summary>One line per test (never a password: the detail is scrubbed), the raw detail only at Debug.</summary>
-    public static void Log(ILogger logger, ConnectionProtocol protocol, Guid tenantId, ConnectionTestResult result, ConnectionTestRun run)
+    public static void Log(ILogger logger, ConnectionProtocol protocol, Guid tenantId, ConnectionTestResult result, SecretScrubber scrubber)
     {
         logger.LogInformation(
             "{Protocol} connection test of {Host}:{Port} ({TlsMode}) for tenant {TenantId}: {Outcome} after {ElapsedMs} ms",
@@ -42,7 +42,7 @@ internal static class ConnectionTestSupport
             (long)result.Elapsed.TotalMilliseconds);
         if (result.Detail is not null)
         {
-            logger.LogDebug("{Protocol} connection test detail: {Detail}", protocol.Name, run.Scrub(result.Detail));
+            logger.LogDebug("{Protocol} connection test detail: {Detail}", protocol.Name, scrubber.Scrub(result.Detail));
         }
     }
 }

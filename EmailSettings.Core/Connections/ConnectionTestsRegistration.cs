@@ -1,12 +1,14 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace EmailSettings.Core.Connections;
 
 public static class ConnectionTestsRegistration
 {
     /// <summary>Test Connection for SMTP and IMAP, certificate pinning, and the "ConnectionTests" options.</summary>
-    public static IServiceCollection AddConnectionTests(this IServiceCollection services)
+    public static IHostApplicationBuilder AddConnectionTests(this IHostApplicationBuilder builder)
     {
+        var services = builder.Services;
         services.AddOptions<ConnectionTestOptions>()
             .BindConfiguration(ConnectionTestOptions.SectionName)
             .Validate(
@@ -16,6 +18,6 @@ public static class ConnectionTestsRegistration
         services.AddScoped<SmtpConnectionTester>();
         services.AddScoped<ImapConnectionTester>();
         services.AddScoped<CertificatePinService>();
-        return services;
+        return builder;
     }
 }

@@ -85,51 +85,31 @@ public sealed class ImapConnectionTester(
             return ConnectionTestSupport.PasswordRequired(Protocol, $"Enter the IMAP Password to test signing in as \"{username}\".", time.GetElapsedTime(started));
         }
 
-        var target = new ConnectionTarget(
-            input.ImapHost.Trim(), input.ImapPort, input.ImapUseTls, TlsPolicy.ForImap(input.ImapPort, input.ImapUseTls),
-            username, password, input.ImapPinnedCertificateSha256);
-        using var run = new ConnectionTestRun(Protocol, target, options.Value.Timeout, time, ct);
-        var result = await RunAsync(run, target);
-        ConnectionTestSupport.Log(logger, Protocol, tenantId, result, run);
+        var endpoint = new MailEndpoint(Protocol, input.ImapHost.Trim(), input.ImapPort, input.ImapUseTls, input.ImapPinnedCertificateSha256);
+        using var connection = new ImapMailConnection(endpoint, new PasswordCredential(username, password), MailTimeLimit.WholeSession(options.Value.Timeout, time, ct));
+        using var run = new ConnectionTestRun(connection);
+        var result = await RunAsync(run, connection);
+        ConnectionTestSupport.Log(logger, Protocol, tenantId, result, connection.Scrubber);
         return result;
     }
 
-    private async Task<ConnectionTestResult> RunAsync(ConnectionTestRun run, ConnectionTarget target)
+    private async Task<ConnectionTestResult> RunAsync(ConnectionTestRun run, ImapMailConnection connection)
     {
-        // NullProtocolLogger: a protocol log would record the LOGIN command, and with it the password.
-        using var client = new ImapClient(new NullProtocolLogger())
-        {
-            Timeout = run.ClientTimeoutMilliseconds,
-            ServerCertificateValidationCallback = run.Certificate.Validate,
-        };
+        var client = connection.Client;
+        var endpoint = connection.Endpoint;
         try
         {
-            using var socket = await run.ConnectSocketAsync();
-            await client.ConnectAsync(socket, target.Host, target.Port, target.Mode, run.HandshakeToken());
-            run.Secure = client.IsSecure;
-
-            run.Stage = ConnectionStage.Authenticating;
-            var refusal = LoginNotOffered(client, run);
-            if (refusal is not null)
+            await run.ConnectAsync();
+            if (await connection.SignInAsync() is { } refusal)
             {
-                await LogoutAsync(client, run);
-                return refusal;
-            }
-            // A SASL mechanism when one fits, else the LOGIN command: either way exactly one attempt.
-            if (run.ChooseMechanism(client.AuthenticationMechanisms) is { } mechanism)
-            {
-                await client.AuthenticateAsync(mechanism, run.Token);
-            }
-            else
-            {
-                await client.AuthenticateAsync(target.Username!, target.Password!, run.Token);
+                await LogoutAsync(connection);
+                return run.Failed(refusal);
             }
 
-            run.Stage = ConnectionStage.OpeningMailbox;
-            await client.Inbox.OpenAsync(FolderAccess.ReadOnly, run.Token);
-            var count = client.Inbox.Count;
+            var inbox = await connection.OpenInboxAsync();
+            var count = inbox.Count;
 
-            var tls = ConnectionTestRun.DescribeTls(client.IsSecure, client.SslProtocol);
+            var tls = connection.TlsProtocol;
             var capabilities = new List<string>();
             if (client.Capabilities.HasFlag(ImapCapabilities.CondStore))
             {
@@ -144,53 +124,30 @@ public sealed class ImapConnectionTester(
                 capabilities.Add(Idle);
             }
             var offersStartTls = client.Capabilities.HasFlag(ImapCapabilities.StartTLS);
-            await LogoutAsync(client, run);
+            await LogoutAsync(connection);
 
             var result = run.Succeeded(
-                $"Connected to {target.Host}:{target.Port} with {run.ChannelText(tls)}, signed in as \"{target.Username}\" and opened INBOX ({count} {(count == 1 ? "message" : "messages")}).",
+                $"Connected to {endpoint.Address} with {run.ChannelText(tls)}, signed in as \"{connection.Credential!.Username}\" and opened INBOX ({count} {(count == 1 ? "message" : "messages")}).",
                 tls, capabilities, count);
-            return target.Mode != SecureSocketOptions.None ? result : result with
+            return endpoint.Mode != SecureSocketOptions.None ? result : result with
             {
                 Hint = offersStartTls
                     ? "The connection is not encrypted, although the server offers STARTTLS: turn on Use TLS/SSL."
                     : "The connection is not encrypted: the password and mail travel in plain text.",
             };
         }
-        catch (Exception ex) when (ConnectionTestRun.IsConnectionError(ex))
+        catch (Exception ex) when (MailFailureClassifier.IsConnectionError(ex))
         {
             return await run.FailedAsync(ex);
         }
     }
 
-    /// <summary>LOGINDISABLED without a usable SASL mechanism: say which setting to change instead of failing blindly.</summary>
-    private static ConnectionTestResult? LoginNotOffered(ImapClient client, ConnectionTestRun run)
-    {
-        if (!client.Capabilities.HasFlag(ImapCapabilities.LoginDisabled)
-            || client.AuthenticationMechanisms.Any(ConnectionTestRun.IsPasswordMechanism))
-        {
-            return null;
-        }
-        return !client.IsSecure && client.Capabilities.HasFlag(ImapCapabilities.StartTLS)
-            ? run.Failed(ConnectionFailureKind.AuthenticationMechanismNotSupported,
-                "The server allows login only over TLS, and Use TLS/SSL is off.",
-                Protocol.TlsField, "Turn on Use TLS/SSL.")
-            : run.Failed(ConnectionFailureKind.AuthenticationMechanismNotSupported,
-                "The server does not offer a password login this portal can use.",
-                Protocol.UsernameField,
-                "Ask the provider to enable IMAP password login, for example with an app password.");
-    }
-
     /// <summary>Says LOGOUT. A server that hangs up instead does not make a successful test fail.</summary>
-    private async Task LogoutAsync(ImapClient client, ConnectionTestRun run)
+    private async Task LogoutAsync(MailConnection connection)
     {
-        run.Stage = ConnectionStage.Disconnecting;
-        try
+        if (await connection.QuitAsync() is { } problem)
         {
-            await client.DisconnectAsync(true, run.Token);
-        }
-        catch (Exception ex) when (ex is IOException or ProtocolException or CommandException or OperationCanceledException)
-        {
-            logger.LogDebug("LOGOUT did not complete cleanly ({Error}); the test result stands", run.Scrub(ex.Message));
+            logger.LogDebug("LOGOUT did not complete cleanly ({Error}); the test result stands", problem);
         }
     }
 

@@ -94,87 +94,48 @@ public sealed class SmtpConnectionTester(
             return ConnectionTestSupport.PasswordRequired(Protocol, $"Enter the SMTP Password to test signing in as \"{username}\".", time.GetElapsedTime(started));
         }
 
-        var target = new ConnectionTarget(
-            input.SmtpHost.Trim(), input.SmtpPort, input.UseTls, TlsPolicy.ForSmtp(input.SmtpPort, input.UseTls),
-            username, password, input.PinnedCertificateSha256);
-        using var run = new ConnectionTestRun(Protocol, target, options.Value.Timeout, time, ct);
-        var result = await RunAsync(run, target);
-        ConnectionTestSupport.Log(logger, Protocol, tenantId, result, run);
+        var endpoint = new MailEndpoint(Protocol, input.SmtpHost.Trim(), input.SmtpPort, input.UseTls, input.PinnedCertificateSha256);
+        var credential = username is null ? null : new PasswordCredential(username, password!);
+        using var connection = new SmtpMailConnection(endpoint, credential, MailTimeLimit.WholeSession(options.Value.Timeout, time, ct));
+        using var run = new ConnectionTestRun(connection);
+        var result = await RunAsync(run, connection);
+        ConnectionTestSupport.Log(logger, Protocol, tenantId, result, connection.Scrubber);
         return result;
     }
 
-    private async Task<ConnectionTestResult> RunAsync(ConnectionTestRun run, ConnectionTarget target)
+    private async Task<ConnectionTestResult> RunAsync(ConnectionTestRun run, SmtpMailConnection connection)
     {
-        // NullProtocolLogger: a protocol log would record the AUTH exchange, and with it the password.
-        using var client = new SmtpClient(new NullProtocolLogger())
-        {
-            Timeout = run.ClientTimeoutMilliseconds,
-            ServerCertificateValidationCallback = run.Certificate.Validate,
-        };
+        var client = connection.Client;
+        var endpoint = connection.Endpoint;
         try
         {
-            using var socket = await run.ConnectSocketAsync();
-            await client.ConnectAsync(socket, target.Host, target.Port, target.Mode, run.HandshakeToken());
-            run.Secure = client.IsSecure;
-
-            if (target.Username is not null)
+            await run.ConnectAsync();
+            if (await connection.SignInAsync() is { } refusal)
             {
-                run.Stage = ConnectionStage.Authenticating;
-                var refusal = SignInNotOffered(client, run);
-                if (refusal is not null)
-                {
-                    await QuitAsync(client, run);
-                    return refusal;
-                }
-                await client.AuthenticateAsync(run.ChooseMechanism(client.AuthenticationMechanisms)!, run.Token);
+                await QuitAsync(connection);
+                return run.Failed(refusal);
             }
 
-            run.Stage = ConnectionStage.Disconnecting;
-            var tls = ConnectionTestRun.DescribeTls(client.IsSecure, client.SslProtocol);
+            var tls = connection.TlsProtocol;
             var capabilities = CapabilitiesOf(client);
             var offersStartTls = client.Capabilities.HasFlag(SmtpCapabilities.StartTLS);
-            await QuitAsync(client, run);
+            await QuitAsync(connection);
 
-            var summary = target.Username is null
-                ? $"Connected to {target.Host}:{target.Port} with {run.ChannelText(tls)}. No sign-in was tried because SMTP Username is blank."
-                : $"Connected to {target.Host}:{target.Port} with {run.ChannelText(tls)} and signed in as \"{target.Username}\".";
+            var summary = connection.Credential is null
+                ? $"Connected to {endpoint.Address} with {run.ChannelText(tls)}. No sign-in was tried because SMTP Username is blank."
+                : $"Connected to {endpoint.Address} with {run.ChannelText(tls)} and signed in as \"{connection.Credential.Username}\".";
             var result = run.Succeeded(summary, tls, capabilities);
-            return target.Mode != SecureSocketOptions.None ? result : result with
+            return endpoint.Mode != SecureSocketOptions.None ? result : result with
             {
                 Hint = offersStartTls
                     ? "The connection is not encrypted, although the server offers STARTTLS: turn on Use TLS/STARTTLS."
                     : "The connection is not encrypted: the password and mail travel in plain text.",
             };
         }
-        catch (Exception ex) when (ConnectionTestRun.IsConnectionError(ex))
+        catch (Exception ex) when (MailFailureClassifier.IsConnectionError(ex))
         {
             return await run.FailedAsync(ex);
         }
-    }
-
-    /// <summary>Explains a missing or unusable AUTH before trying it, so the admin learns which setting to change.</summary>
-    private static ConnectionTestResult? SignInNotOffered(SmtpClient client, ConnectionTestRun run)
-    {
-        if (!client.Capabilities.HasFlag(SmtpCapabilities.Authentication))
-        {
-            return !client.IsSecure && client.Capabilities.HasFlag(SmtpCapabilities.StartTLS)
-                ? run.Failed(ConnectionFailureKind.AuthenticationMechanismNotSupported,
-                    "The server offers sign-in only over TLS (it offers STARTTLS), and Use TLS/STARTTLS is off.",
-                    Protocol.TlsField, "Turn on Use TLS/STARTTLS.")
-                : run.Failed(ConnectionFailureKind.AuthenticationMechanismNotSupported,
-                    "The server does not offer sign-in (no AUTH).",
-                    Protocol.UsernameField,
-                    "Leave SMTP Username and SMTP Password blank if the server accepts mail from the portal without sign-in; otherwise ask the provider which port offers AUTH.");
-        }
-        var offered = client.AuthenticationMechanisms.ToList();
-        if (!offered.Any(ConnectionTestRun.IsPasswordMechanism))
-        {
-            return run.Failed(ConnectionFailureKind.AuthenticationMechanismNotSupported,
-                $"The server offers only sign-in methods this portal cannot use with a password: {string.Join(", ", offered)}.",
-                Protocol.UsernameField,
-                "Ask the provider to enable password sign-in (AUTH PLAIN or LOGIN), for example with an app password.");
-        }
-        return null;
     }
 
     private static List<string> CapabilitiesOf(SmtpClient client)
@@ -189,16 +150,11 @@ public sealed class SmtpConnectionTester(
     }
 
     /// <summary>Says QUIT. A server that hangs up instead does not make a successful test fail.</summary>
-    private async Task QuitAsync(SmtpClient client, ConnectionTestRun run)
+    private async Task QuitAsync(MailConnection connection)
     {
-        run.Stage = ConnectionStage.Disconnecting;
-        try
+        if (await connection.QuitAsync() is { } problem)
         {
-            await client.DisconnectAsync(true, run.Token);
-        }
-        catch (Exception ex) when (ex is IOException or ProtocolException or CommandException or OperationCanceledException)
-        {
-            logger.LogDebug("QUIT did not complete cleanly ({Error}); the test result stands", run.Scrub(ex.Message));
+            logger.LogDebug("QUIT did not complete cleanly ({Error}); the test result stands", problem);
         }
     }
 

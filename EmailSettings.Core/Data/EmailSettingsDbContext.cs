@@ -1,3 +1,5 @@
+using EmailSettings.Core.Alerts;
+using EmailSettings.Core.Common;
 using EmailSettings.Core.EmailAccounts;
 using EmailSettings.Core.Identity;
 using EmailSettings.Core.MailServers;
@@ -12,17 +14,51 @@ namespace EmailSettings.Core.Data;
 public sealed class EmailSettingsDbContext(DbContextOptions<EmailSettingsDbContext> options)
     : IdentityDbContext<PortalUser>(options)
 {
+    // Read by the tenant query filter on every query. Fail closed: a context that was never scoped sees no
+    // tenant-owned row. Only the factory extensions set them, once (CreateForTenantAsync, CreateForAllTenantsAsync).
+    private Guid? tenantId;
+    private bool allTenants;
+
     /// <summary>
-    /// When set, tenant-owned rows of other tenants are filtered out of every query: a second line of defence
-    /// behind the explicit tenant checks in the services. Null for background work that spans tenants.
+    /// The tenant whose rows this context's queries see: a second line of defence behind the explicit tenant checks
+    /// in the services. Null when the context sees no tenant-owned row at all, or every tenant's when
+    /// <see cref="ActsForAllTenants"/>. Identity (users, roles) and the tenants themselves are not tenant-owned rows.
     /// </summary>
-    public Guid? CurrentTenantId { get; set; }
+    public Guid? TenantId => tenantId;
+
+    /// <summary>True only for a context created with <c>CreateForAllTenantsAsync</c>, for work that spans tenants.</summary>
+    public bool ActsForAllTenants => allTenants;
+
+    internal void ScopeToTenant(Guid tenant)
+    {
+        if (tenant == Guid.Empty)
+        {
+            throw new ArgumentException("A tenant id is required.", nameof(tenant));
+        }
+        EnsureNotScoped();
+        tenantId = tenant;
+    }
+
+    internal void ScopeToAllTenants()
+    {
+        EnsureNotScoped();
+        allTenants = true;
+    }
+
+    private void EnsureNotScoped()
+    {
+        if (tenantId is not null || allTenants)
+        {
+            throw new InvalidOperationException("A context's tenant is chosen once, when it is created.");
+        }
+    }
 
     public DbSet<Tenant> Tenants => Set<Tenant>();
     public DbSet<MailServer> MailServers => Set<MailServer>();
     public DbSet<EmailAccount> EmailAccounts => Set<EmailAccount>();
     public DbSet<SyncedMessage> SyncedMessages => Set<SyncedMessage>();
     public DbSet<EmailLogEntry> EmailLog => Set<EmailLogEntry>();
+    public DbSet<AccountAlert> AccountAlerts => Set<AccountAlert>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -30,7 +66,7 @@ public sealed class EmailSettingsDbContext(DbContextOptions<EmailSettingsDbConte
 
         builder.Entity<Tenant>(e =>
         {
-            e.Property(x => x.Name).HasMaxLength(100);
+            e.Property(x => x.Name).HasMaxLength(FieldRules.NameMaxLength);
         });
 
         builder.Entity<PortalUser>(e =>
@@ -41,64 +77,75 @@ public sealed class EmailSettingsDbContext(DbContextOptions<EmailSettingsDbConte
 
         builder.Entity<MailServer>(e =>
         {
-            e.Property(x => x.Name).HasMaxLength(100);
-            e.Property(x => x.SmtpHost).HasMaxLength(253);
-            e.Property(x => x.SmtpUsername).HasMaxLength(256);
-            e.Property(x => x.PinnedCertificateSha256).HasMaxLength(64);
+            e.Property(x => x.Name).HasMaxLength(FieldRules.NameMaxLength);
+            e.Property(x => x.SmtpHost).HasMaxLength(FieldRules.HostMaxLength);
+            e.Property(x => x.SmtpUsername).HasMaxLength(FieldRules.UsernameMaxLength);
+            e.Property(x => x.PinnedCertificateSha256).HasMaxLength(FieldRules.FingerprintLength);
             e.HasOne<Tenant>().WithMany().HasForeignKey(x => x.TenantId).OnDelete(DeleteBehavior.Cascade);
-            e.HasIndex(x => x.TenantId).IsUnique().HasFilter("\"IsDefault\" = 1")
+            e.HasIndex(x => x.TenantId).IsUnique().HasFilter("\"IsDefault\"")
                 .HasDatabaseName("IX_MailServers_OneDefaultPerTenant");
             e.HasIndex(x => new { x.TenantId, x.Name });
-            e.HasQueryFilter(x => CurrentTenantId == null || x.TenantId == CurrentTenantId);
+            e.HasQueryFilter(x => allTenants || x.TenantId == tenantId);
         });
 
         builder.Entity<EmailAccount>(e =>
         {
-            e.Property(x => x.EmailAddress).HasMaxLength(254);
-            e.Property(x => x.NormalizedEmailAddress).HasMaxLength(254);
-            e.Property(x => x.DisplayName).HasMaxLength(100);
-            e.Property(x => x.ImapHost).HasMaxLength(253);
-            e.Property(x => x.ImapUsername).HasMaxLength(256);
-            e.Property(x => x.ImapPinnedCertificateSha256).HasMaxLength(64);
-            e.Property(x => x.LastSyncError).HasMaxLength(2000);
-            e.Property(x => x.LastSyncErrorKind).HasMaxLength(50);
+            e.Property(x => x.EmailAddress).HasMaxLength(FieldRules.EmailMaxLength);
+            e.Property(x => x.NormalizedEmailAddress).HasMaxLength(FieldRules.EmailMaxLength);
+            e.Property(x => x.DisplayName).HasMaxLength(FieldRules.NameMaxLength);
+            e.Property(x => x.ImapHost).HasMaxLength(FieldRules.HostMaxLength);
+            e.Property(x => x.ImapUsername).HasMaxLength(FieldRules.UsernameMaxLength);
+            e.Property(x => x.ImapPinnedCertificateSha256).HasMaxLength(FieldRules.FingerprintLength);
+            e.Property(x => x.LastSyncError).HasMaxLength(FieldRules.ErrorTextMaxLength);
+            e.Property(x => x.LastSyncErrorKind).HasMaxLength(FieldRules.ErrorKindMaxLength);
             e.Ignore(x => x.IsImapConfigured);
             e.HasOne<Tenant>().WithMany().HasForeignKey(x => x.TenantId).OnDelete(DeleteBehavior.Cascade);
             e.HasOne(x => x.MailServer).WithMany(x => x.Accounts).HasForeignKey(x => x.MailServerId)
                 .OnDelete(DeleteBehavior.SetNull);
             e.HasIndex(x => new { x.TenantId, x.NormalizedEmailAddress }).IsUnique();
-            e.HasIndex(x => x.TenantId).IsUnique().HasFilter("\"IsDefault\" = 1")
+            e.HasIndex(x => x.TenantId).IsUnique().HasFilter("\"IsDefault\"")
                 .HasDatabaseName("IX_EmailAccounts_OneDefaultPerTenant");
-            e.HasQueryFilter(x => CurrentTenantId == null || x.TenantId == CurrentTenantId);
+            e.HasQueryFilter(x => allTenants || x.TenantId == tenantId);
         });
 
         builder.Entity<SyncedMessage>(e =>
         {
-            e.Property(x => x.MessageId).HasMaxLength(998);
-            e.Property(x => x.From).HasMaxLength(1000);
-            e.Property(x => x.To).HasMaxLength(2000);
-            e.Property(x => x.Subject).HasMaxLength(1000);
-            e.Property(x => x.Preview).HasMaxLength(SyncedMessage.PreviewLength);
+            e.Property(x => x.MessageId).HasMaxLength(FieldRules.HeaderLineMaxLength);
+            e.Property(x => x.From).HasMaxLength(FieldRules.HeaderTextMaxLength);
+            e.Property(x => x.To).HasMaxLength(FieldRules.AddressListMaxLength);
+            e.Property(x => x.Subject).HasMaxLength(FieldRules.HeaderTextMaxLength);
+            e.Property(x => x.Preview).HasMaxLength(FieldRules.PreviewMaxLength);
             e.HasOne<EmailAccount>().WithMany().HasForeignKey(x => x.EmailAccountId).OnDelete(DeleteBehavior.Cascade);
             e.HasIndex(x => new { x.EmailAccountId, x.UidValidity, x.Uid }).IsUnique();
             e.HasIndex(x => new { x.EmailAccountId, x.Date });
             e.HasIndex(x => x.TenantId);
-            e.HasQueryFilter(x => CurrentTenantId == null || x.TenantId == CurrentTenantId);
+            e.HasQueryFilter(x => allTenants || x.TenantId == tenantId);
+        });
+
+        builder.Entity<AccountAlert>(e =>
+        {
+            e.Property(x => x.Kind).HasConversion<string>().HasMaxLength(FieldRules.ErrorKindMaxLength);
+            e.Property(x => x.Reason).HasMaxLength(FieldRules.ErrorTextMaxLength);
+            e.HasOne<EmailAccount>().WithMany().HasForeignKey(x => x.EmailAccountId).OnDelete(DeleteBehavior.Cascade);
+            // One announced problem of each kind per account: the index is what makes "announce once" hold under races.
+            e.HasIndex(x => new { x.EmailAccountId, x.Kind }).IsUnique();
+            e.HasIndex(x => x.TenantId);
+            e.HasQueryFilter(x => allTenants || x.TenantId == tenantId);
         });
 
         builder.Entity<EmailLogEntry>(e =>
         {
-            e.Property(x => x.FromAddress).HasMaxLength(254);
-            e.Property(x => x.Recipients).HasMaxLength(2000);
-            e.Property(x => x.Subject).HasMaxLength(1000);
-            e.Property(x => x.ServerResponse).HasMaxLength(2000);
-            e.Property(x => x.Error).HasMaxLength(2000);
-            e.Property(x => x.MessageId).HasMaxLength(998);
-            e.Property(x => x.Status).HasConversion<string>().HasMaxLength(20);
+            e.Property(x => x.FromAddress).HasMaxLength(FieldRules.EmailMaxLength);
+            e.Property(x => x.Recipients).HasMaxLength(FieldRules.AddressListMaxLength);
+            e.Property(x => x.Subject).HasMaxLength(FieldRules.HeaderTextMaxLength);
+            e.Property(x => x.ServerResponse).HasMaxLength(FieldRules.ErrorTextMaxLength);
+            e.Property(x => x.Error).HasMaxLength(FieldRules.ErrorTextMaxLength);
+            e.Property(x => x.MessageId).HasMaxLength(FieldRules.HeaderLineMaxLength);
+            e.Property(x => x.Status).HasConversion<string>().HasMaxLength(FieldRules.StatusMaxLength);
             e.HasOne<Tenant>().WithMany().HasForeignKey(x => x.TenantId).OnDelete(DeleteBehavior.Cascade);
             e.HasOne<EmailAccount>().WithMany().HasForeignKey(x => x.EmailAccountId).OnDelete(DeleteBehavior.SetNull);
             e.HasIndex(x => new { x.TenantId, x.AttemptedAt });
-            e.HasQueryFilter(x => CurrentTenantId == null || x.TenantId == CurrentTenantId);
+            e.HasQueryFilter(x => allTenants || x.TenantId == tenantId);
         });
     }
 }

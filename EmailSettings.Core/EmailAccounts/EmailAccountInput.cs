@@ -1,4 +1,5 @@
 using EmailSettings.Core.Common;
+using EmailSettings.Core.MailServers;
 
 namespace EmailSettings.Core.EmailAccounts;
 
@@ -21,42 +22,59 @@ public sealed class EmailAccountInput
     public bool ImapUseTls { get; set; } = true;
     public string? ImapPinnedCertificateSha256 { get; set; }
 
+    /// <summary>"Push (IDLE)": new mail syncs within seconds when the IMAP server offers IDLE. On by default.</summary>
+    public bool PushEnabled { get; set; } = true;
+
     /// <summary>True when editing an account that already has a stored IMAP password (read-only information).</summary>
     public bool HasStoredImapPassword { get; init; }
 
-    /// <summary>Checks the fields on their own; rules that need the database (server, duplicates) are the service's.</summary>
+    /// <summary>
+    /// The Add Email Account dialog's starting values, with the server it preselects (<see cref="PreselectedServerId"/>).
+    /// </summary>
+    public static EmailAccountInput ForNewAccount(IReadOnlyCollection<MailServerSummary> servers) =>
+        new() { MailServerId = PreselectedServerId(servers) };
+
+    /// <summary>
+    /// The server a new account sends through unless the admin picks another: the tenant's default server; without a
+    /// default (it was deleted), the only server if there is just one; otherwise none, so the admin chooses rather than
+    /// getting whichever server happens to sort first.
+    /// </summary>
+    public static int? PreselectedServerId(IReadOnlyCollection<MailServerSummary> servers) =>
+        servers.FirstOrDefault(s => s.IsDefault)?.Id ?? (servers.Count == 1 ? servers.First().Id : null);
+
     /// <summary>A copy that keeps its values while the dialog's own input goes on changing (every member is a value).</summary>
     public EmailAccountInput Copy() => (EmailAccountInput)MemberwiseClone();
 
+    /// <summary>Checks the fields on their own; rules that need the database (server, duplicates) are the service's.</summary>
     public Dictionary<string, string> Validate(bool isCreate, bool hasStoredImapPassword = false)
     {
         var errors = new Dictionary<string, string>();
         if (isCreate)
         {
-            Add(errors, nameof(EmailAddress), FieldRules.Email(EmailAddress, "Email Address"));
+            Add(errors, nameof(EmailAddress), FieldRules.Email(EmailAddress, FieldLabels.EmailAddress));
         }
-        Add(errors, nameof(DisplayName), FieldRules.Required(DisplayName, "Display Name")
-            ?? FieldRules.MaxLength(DisplayName.Trim(), FieldRules.NameMaxLength, "Display Name"));
+        Add(errors, nameof(DisplayName), FieldRules.Required(DisplayName, FieldLabels.DisplayName)
+            ?? FieldRules.MaxLength(DisplayName.Trim(), FieldRules.NameMaxLength, FieldLabels.DisplayName));
         if (MailServerId is null)
         {
             errors[nameof(MailServerId)] = "Select the mail server to send through.";
         }
-        Add(errors, nameof(ImapPort), FieldRules.Port(ImapPort, "IMAP Port"));
-        Add(errors, nameof(ImapUsername), FieldRules.MaxLength(ImapUsername?.Trim(), FieldRules.UsernameMaxLength, "IMAP Username"));
-        Add(errors, nameof(ImapPassword), FieldRules.MaxLength(ImapPassword, FieldRules.PasswordMaxLength, "IMAP Password"));
+        Add(errors, nameof(ImapPort), FieldRules.Port(ImapPort, FieldLabels.ImapPort));
+        Add(errors, nameof(ImapUsername), FieldRules.MaxLength(ImapUsername?.Trim(), FieldRules.UsernameMaxLength, FieldLabels.ImapUsername));
+        Add(errors, nameof(ImapPassword), FieldRules.MaxLength(ImapPassword, FieldRules.PasswordMaxLength, FieldLabels.ImapPassword));
 
         var hasPassword = !string.IsNullOrEmpty(ImapPassword) || (hasStoredImapPassword && !string.IsNullOrWhiteSpace(ImapUsername));
         if (!string.IsNullOrWhiteSpace(ImapHost) || !string.IsNullOrWhiteSpace(ImapUsername) || !string.IsNullOrEmpty(ImapPassword))
         {
             // IMAP is optional, but half a configuration cannot sync: ask for the rest.
-            Add(errors, nameof(ImapHost), FieldRules.Host(ImapHost, "IMAP Host", "IMAP Port"));
+            Add(errors, nameof(ImapHost), FieldRules.Host(ImapHost, FieldLabels.ImapHost, FieldLabels.ImapPort));
             if (string.IsNullOrWhiteSpace(ImapUsername))
             {
-                errors.TryAdd(nameof(ImapUsername), "IMAP Username is required to sync incoming email.");
+                errors.TryAdd(nameof(ImapUsername), $"{FieldLabels.ImapUsername} is required to sync incoming email.");
             }
             if (!hasPassword)
             {
-                errors.TryAdd(nameof(ImapPassword), "IMAP Password is required to sync incoming email.");
+                errors.TryAdd(nameof(ImapPassword), $"{FieldLabels.ImapPassword} is required to sync incoming email.");
             }
         }
         return errors;
@@ -64,7 +82,7 @@ public sealed class EmailAccountInput
 
     public string? PortTlsHint => (ImapPort, ImapUseTls) switch
     {
-        (993, false) => "Port 993 expects TLS: turn on Use TLS/SSL.",
+        (993, false) => $"Port 993 expects TLS: turn on {FieldLabels.ImapUseTls}.",
         (143, false) => "Without TLS the password travels unencrypted; most servers offer STARTTLS on 143.",
         _ => null,
     };
@@ -103,6 +121,18 @@ public sealed record EmailAccountSummary(
     int ConsecutiveSyncFailures,
     int MessageCount)
 {
+    /// <summary>"Push (IDLE)" is on for the account.</summary>
+    public bool PushEnabled { get; init; } = true;
+
+    /// <summary>The problems announced to the tenant admins and not cleared yet (a failing sync, a reconnect needed).</summary>
+    public IReadOnlyList<Alerts.AccountProblem> Problems { get; init; } = [];
+
+    /// <summary>When scheduled syncs paused after failing for long; null while they run.</summary>
+    public DateTime? SyncPausedAt { get; init; }
+
+    /// <summary>Problems and pause together, as the card's warning shows them.</summary>
+    public Alerts.AccountHealth Health => Problems.Count == 0 && SyncPausedAt is null ? Alerts.AccountHealth.Healthy : new(Problems, SyncPausedAt);
+
     public bool IsImapConfigured => !string.IsNullOrWhiteSpace(ImapHost) && !string.IsNullOrWhiteSpace(ImapUsername) && HasImapPassword;
     public bool HasMailServer => MailServerId is not null;
 }

@@ -27,15 +27,15 @@ public sealed class MailServerInput
     public IReadOnlyDictionary<string, string> Validate()
     {
         var errors = new Dictionary<string, string>();
-        Add(errors, nameof(Name), FieldRules.Required(Name, "Server Name")
-            ?? FieldRules.MaxLength(Name.Trim(), FieldRules.NameMaxLength, "Server Name"));
-        Add(errors, nameof(SmtpHost), FieldRules.Host(SmtpHost, "SMTP Host", "SMTP Port"));
-        Add(errors, nameof(SmtpPort), FieldRules.Port(SmtpPort, "SMTP Port"));
-        Add(errors, nameof(SmtpUsername), FieldRules.MaxLength(SmtpUsername?.Trim(), FieldRules.UsernameMaxLength, "SMTP Username"));
-        Add(errors, nameof(SmtpPassword), FieldRules.MaxLength(SmtpPassword, FieldRules.PasswordMaxLength, "SMTP Password"));
+        Add(errors, nameof(Name), FieldRules.Required(Name, FieldLabels.ServerName)
+            ?? FieldRules.MaxLength(Name.Trim(), FieldRules.NameMaxLength, FieldLabels.ServerName));
+        Add(errors, nameof(SmtpHost), FieldRules.Host(SmtpHost, FieldLabels.SmtpHost, FieldLabels.SmtpPort));
+        Add(errors, nameof(SmtpPort), FieldRules.Port(SmtpPort, FieldLabels.SmtpPort));
+        Add(errors, nameof(SmtpUsername), FieldRules.MaxLength(SmtpUsername?.Trim(), FieldRules.UsernameMaxLength, FieldLabels.SmtpUsername));
+        Add(errors, nameof(SmtpPassword), FieldRules.MaxLength(SmtpPassword, FieldRules.PasswordMaxLength, FieldLabels.SmtpPassword));
         if (!string.IsNullOrEmpty(SmtpPassword) && string.IsNullOrWhiteSpace(SmtpUsername))
         {
-            errors.TryAdd(nameof(SmtpUsername), "Enter the SMTP Username that goes with this password.");
+            errors.TryAdd(nameof(SmtpUsername), $"Enter the {FieldLabels.SmtpUsername} that goes with this password.");
         }
         return errors;
     }
@@ -43,9 +43,9 @@ public sealed class MailServerInput
     /// <summary>A hint (not an error) when port and TLS toggle look mismatched.</summary>
     public string? PortTlsHint => (SmtpPort, UseTls) switch
     {
-        (465, false) => "Port 465 normally expects TLS on connect: turn on Use TLS/STARTTLS.",
+        (465, false) => $"Port 465 normally expects TLS on connect: turn on {FieldLabels.UseTls}.",
         (25, true) => "Port 25 is usually plain SMTP; many servers on 25 still offer STARTTLS.",
-        (587, false) => "Port 587 normally uses STARTTLS: turn on Use TLS/STARTTLS unless the server has no TLS.",
+        (587, false) => $"Port 587 normally uses STARTTLS: turn on {FieldLabels.UseTls} unless the server has no TLS.",
         _ => null,
     };
 

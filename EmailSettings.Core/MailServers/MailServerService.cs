@@ -71,7 +71,7 @@ public sealed class MailServerService(
         }
 
         await using var db = await dbFactory.CreateForTenantAsync(tenantId, ct);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await db.BeginTenantWriteAsync(tenantId, ct);
         var now = clock.GetUtcNow().UtcDateTime;
         var server = new MailServer
         {
@@ -115,7 +115,7 @@ public sealed class MailServerService(
     {
         var tenantId = tenant.RequireTenantAdmin();
         await using var db = await dbFactory.CreateForTenantAsync(tenantId, ct);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await db.BeginTenantWriteAsync(tenantId, ct);
         var server = await db.MailServers.AsNoTracking()
             .Where(s => s.Id == id && s.TenantId == tenantId)
             .Select(s => new { s.Name, Accounts = s.Accounts.Count })
@@ -138,8 +138,7 @@ public sealed class MailServerService(
         var tenantId = tenant.RequireTenantAdmin();
         await using (var db = await dbFactory.CreateForTenantAsync(tenantId, ct))
         {
-            // BEGIN IMMEDIATE (Microsoft.Data.Sqlite's default) takes the write lock first, so concurrent calls queue.
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            await using var tx = await db.BeginTenantWriteAsync(tenantId, ct);
             if (!await db.MailServers.AnyAsync(s => s.Id == id && s.TenantId == tenantId, ct))
             {
                 return Result<MailServerSummary>.NotFound(NotFoundMessage);

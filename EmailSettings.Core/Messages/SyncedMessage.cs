@@ -1,9 +1,11 @@
+using EmailSettings.Core.Common;
+
 namespace EmailSettings.Core.Messages;
 
 /// <summary>A message pulled from an account's INBOX by the IMAP sync. Unique per account, UIDVALIDITY and UID.</summary>
 public sealed class SyncedMessage
 {
-    public const int PreviewLength = 200;
+    public const int PreviewLength = FieldRules.PreviewMaxLength;
 
     public long Id { get; set; }
     public Guid TenantId { get; set; }

@@ -9,15 +9,10 @@ namespace EmailSettings.Core.Sending;
 public interface IEmailSender
 {
     /// <summary>
-    /// Sends as the signed-in caller: needs the tenant administrator role (the UI, e.g. Send test email).
-    /// An account id of another tenant behaves as "not found".
+    /// Sends as the scope's caller, who needs the tenant administrator role: the signed-in admin in the UI (e.g. Send
+    /// test email), or background work (automation triggers, Quartz jobs) in a scope created with
+    /// <see cref="Tenancy.TenantScopes.CreateScopeForTenant(IServiceProvider, Guid, bool)"/> for the tenant it works for.
+    /// There is no overload taking a tenant id: an account id of another tenant behaves as "not found".
     /// </summary>
     Task<SendResult> SendAsync(OutgoingEmail email, CancellationToken ct = default);
-
-    /// <summary>
-    /// Sends for <paramref name="tenantId"/> without a signed-in admin: for background work that already knows its
-    /// tenant (automation triggers, Quartz jobs). Nothing outside the tenant is reachable: the account is looked up in
-    /// that tenant only. Never pass a tenant id that came from user input.
-    /// </summary>
-    Task<SendResult> SendForTenantAsync(Guid tenantId, OutgoingEmail email, CancellationToken ct = default);
 }

@@ -14,7 +14,10 @@ public sealed record OutgoingEmail(
     int? AccountId = null)
 {
     public const int MaxRecipients = 100;
-    public const int SubjectMaxLength = 998;
+    public const int SubjectMaxLength = FieldRules.HeaderLineMaxLength;
+
+    /// <summary>The label of the recipient field of Send test email, as its messages name it.</summary>
+    public const string RecipientLabel = "Recipient";
 
     /// <summary>The message of Send test email on an account card.</summary>
     public static OutgoingEmail TestMessage(int accountId, string accountName, string recipient, DateTime sentAtUtc) => new(
@@ -43,7 +46,7 @@ public sealed record OutgoingEmail(
         }
         foreach (var recipient in To)
         {
-            if (FieldRules.Email(recipient, "Recipient") is not null)
+            if (FieldRules.Email(recipient, RecipientLabel) is not null)
             {
                 return $"\"{recipient}\" is not a valid email address.";
             }

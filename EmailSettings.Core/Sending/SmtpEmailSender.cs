@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using EmailSettings.Core.Common;
 using EmailSettings.Core.Connections;
 using EmailSettings.Core.Data;
 using EmailSettings.Core.EmailAccounts;
@@ -34,19 +35,8 @@ public sealed class SmtpEmailSender(
     public const string CancelledMessage = "The send was cancelled before the server accepted the message.";
     public const string UnexpectedMessage = "An unexpected error stopped the send. Nothing was sent; the portal's log has the details.";
 
-    private const string PasswordMask = "********";
-
     public Task<SendResult> SendAsync(OutgoingEmail email, CancellationToken ct = default) =>
         SendCoreAsync(tenant.RequireTenantAdmin(), email, ct);
-
-    public Task<SendResult> SendForTenantAsync(Guid tenantId, OutgoingEmail email, CancellationToken ct = default)
-    {
-        if (tenantId == Guid.Empty)
-        {
-            throw new ArgumentException("A tenant id is required.", nameof(tenantId));
-        }
-        return SendCoreAsync(tenantId, email, ct);
-    }
 
     private async Task<SendResult> SendCoreAsync(Guid tenantId, OutgoingEmail email, CancellationToken ct)
     {
@@ -61,15 +51,15 @@ public sealed class SmtpEmailSender(
 
         if (email.Validate() is { } invalid)
         {
-            return await FailAsync(entry, SendFailureKind.InvalidMessage, invalid, response: null, secret: null);
+            return await FailAsync(entry, SendFailureKind.InvalidMessage, invalid, response: null, SecretScrubber.None);
         }
 
         var (account, server) = await LoadAccountAsync(tenantId, email.AccountId, ct);
         if (account is null)
         {
             return email.AccountId is null
-                ? await FailAsync(entry, SendFailureKind.NoDefaultAccount, NoDefaultAccountMessage, null, null)
-                : await FailAsync(entry, SendFailureKind.AccountNotFound, AccountNotFoundMessage, null, null);
+                ? await FailAsync(entry, SendFailureKind.NoDefaultAccount, NoDefaultAccountMessage, null, SecretScrubber.None)
+                : await FailAsync(entry, SendFailureKind.AccountNotFound, AccountNotFoundMessage, null, SecretScrubber.None);
         }
         entry.EmailAccountId = account.Id;
         entry.FromAddress = account.EmailAddress;
@@ -77,7 +67,7 @@ public sealed class SmtpEmailSender(
         {
             return await FailAsync(entry, SendFailureKind.NoMailServer,
                 $"The account \"{account.DisplayName}\" ({account.EmailAddress}) has no mail server because its server was deleted: "
-                + "edit the account and choose a server.", null, null);
+                + "edit the account and choose a server.", null, SecretScrubber.None);
         }
 
         string? password = null;
@@ -92,7 +82,7 @@ public sealed class SmtpEmailSender(
             {
                 return await FailAsync(entry, SendFailureKind.PasswordUnreadable,
                     $"The stored SMTP password of the server \"{server.Name}\" can no longer be decrypted: enter it again in the server's settings.",
-                    null, null);
+                    null, SecretScrubber.None);
             }
         }
 
@@ -128,52 +118,48 @@ public sealed class SmtpEmailSender(
         return message;
     }
 
+    /// <summary>Connects, signs in and sends through the connection layer; what sending adds is the message itself.</summary>
     private async Task<SendResult> TransmitAsync(
         EmailLogEntry entry, MailServer server, string? username, string? password, MimeMessage message, CancellationToken ct)
     {
-        var limit = options.Value.Timeout;
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(limit);
-        var check = TlsPolicy.CreateCertificateCheck(server.PinnedCertificateSha256);
-        var security = TlsPolicy.ForSmtp(server.SmtpPort, server.UseTls);
-        using var client = new SmtpClient
-        {
-            Timeout = (int)limit.TotalMilliseconds,
-            ServerCertificateValidationCallback = check.Validate,
-        };
+        var endpoint = new MailEndpoint(ConnectionProtocol.Smtp, server.SmtpHost, server.SmtpPort, server.UseTls,
+            server.PinnedCertificateSha256, server.Name);
+        var credential = username is null ? null : new PasswordCredential(username, password ?? "");
+        using var connection = new SmtpMailConnection(endpoint, credential, MailTimeLimit.WholeSession(options.Value.Timeout, clock, ct));
+        var scrubber = connection.Scrubber;
 
-        var phase = Phase.Connecting;
         string response;
         try
         {
-            await client.ConnectAsync(server.SmtpHost, server.SmtpPort, security, timeout.Token);
-            if (username is not null)
+            await connection.ConnectAsync();
+            if (await connection.SignInAsync() is { } refusal)
             {
-                phase = Phase.Authenticating;
-                await client.AuthenticateAsync(username, password ?? "", timeout.Token);
+                await DisconnectAsync(connection, server);
+                var refused = SendFailures.From(refusal);
+                return await FailAsync(entry, refused.Kind, refused.Message, refused.Response, scrubber);
             }
-            phase = Phase.Sending;
-            response = await client.SendAsync(message, timeout.Token);
+            connection.BeginWork("while sending");
+            response = await connection.Client.SendAsync(message, connection.Token);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            await FailAsync(entry, SendFailureKind.Cancelled, CancelledMessage, null, password);
+            await FailAsync(entry, SendFailureKind.Cancelled, CancelledMessage, null, scrubber);
             throw;
         }
-        catch (Exception ex) when (Classify(ex, phase, server, username, security, check, limit, timeout.IsCancellationRequested) is { } failure)
+        catch (Exception ex) when (SendFailures.Classify(connection, ex) is { } failure)
         {
-            return await FailAsync(entry, failure.Kind, failure.Message, failure.Response, password);
+            return await FailAsync(entry, failure.Kind, failure.Message, failure.Response, scrubber);
         }
         catch (Exception ex)
         {
             logger.LogError(ex, "Unexpected error sending through mail server {ServerId} for tenant {TenantId}", server.Id, entry.TenantId);
-            await FailAsync(entry, null, UnexpectedMessage, null, password);
+            await FailAsync(entry, null, UnexpectedMessage, null, scrubber);
             throw;
         }
 
-        await DisconnectAsync(client, server);
+        await DisconnectAsync(connection, server);
         entry.Status = EmailLogStatus.Sent;
-        entry.ServerResponse = Truncate(Scrub(response, password), 2000);
+        entry.ServerResponse = Truncate(scrubber.Scrub(response), FieldRules.ErrorTextMaxLength);
         var id = await WriteLogAsync(entry);
         logger.LogInformation(
             "Email {MessageId} sent from account {AccountId} of tenant {TenantId} through mail server {ServerId}",
@@ -189,135 +175,21 @@ public sealed class SmtpEmailSender(
         };
     }
 
-    /// <summary>QUIT politely; the message is already accepted, so a failure here is only worth a warning.</summary>
-    private async Task DisconnectAsync(SmtpClient client, MailServer server)
+    /// <summary>QUIT politely, with its own few seconds: the message is already accepted, so a failure here is only worth a warning.</summary>
+    private async Task DisconnectAsync(MailConnection connection, MailServer server)
     {
-        using var quit = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        try
+        if (await connection.QuitAsync(TimeSpan.FromSeconds(5)) is { } problem)
         {
-            await client.DisconnectAsync(true, quit.Token);
-        }
-        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or MailKit.ProtocolException or SmtpCommandException)
-        {
-            logger.LogWarning("QUIT to mail server {ServerId} failed after the message was accepted: {Error}", server.Id, ex.Message);
+            logger.LogWarning("QUIT to mail server {ServerId} failed after the message was accepted: {Error}", server.Id, problem);
         }
     }
-
-    private enum Phase
-    {
-        Connecting,
-        Authenticating,
-        Sending,
-    }
-
-    private sealed record Failure(SendFailureKind Kind, string Message, string? Response);
-
-    /// <summary>Turns what MailKit and the network throw into a message an admin can act on; null when unexpected.</summary>
-    private static Failure? Classify(
-        Exception ex, Phase phase, MailServer server, string? username, SecureSocketOptions security,
-        CertificateCheck check, TimeSpan limit, bool timedOut)
-    {
-        var where = $"{server.SmtpHost}:{server.SmtpPort}";
-        switch (ex)
-        {
-            case OperationCanceledException when timedOut:
-            case TimeoutException:
-            case IOException { InnerException: TimeoutException }:
-                return new(SendFailureKind.Timeout,
-                    $"The mail server {where} did not answer within {limit.TotalSeconds:0} seconds{PhaseText(phase)}.{Outcome(phase)}", null);
-
-            case SslHandshakeException when check.Presented is { } cert:
-                return new(SendFailureKind.Certificate,
-                    $"The certificate of {where} is not trusted (subject {cert.Subject}, issuer {cert.Issuer}, SHA-256 {cert.Sha256}). "
-                    + $"Open the server \"{server.Name}\", run Test Connection and trust the certificate if it is the right one. Nothing was sent.",
-                    null);
-
-            case SslHandshakeException handshake:
-                return new(SendFailureKind.Tls,
-                    $"The TLS handshake with {where} ({TlsPolicy.Describe(security)}) failed: {Sentence((handshake.InnerException ?? handshake).Message)} "
-                    + "Check the port and the Use TLS/STARTTLS setting. Nothing was sent.", null);
-
-            case NotSupportedException when phase == Phase.Connecting:
-                return new(SendFailureKind.Tls,
-                    $"The mail server {where} does not offer STARTTLS. Turn off Use TLS/STARTTLS only if the server really has no TLS. Nothing was sent.",
-                    null);
-
-            case AuthenticationException auth:
-                return new(SendFailureKind.Authentication,
-                    $"The mail server {where} refused the login for user \"{username}\": {Sentence(auth.Message)} "
-                    + $"Check the SMTP Username and SMTP Password of the server \"{server.Name}\". Nothing was sent.",
-                    auth.Message);
-
-            case NotSupportedException when phase == Phase.Authenticating:
-                return new(SendFailureKind.Authentication,
-                    $"The mail server {where} does not offer login (AUTH) on this connection, but an SMTP Username is set. Nothing was sent.",
-                    null);
-
-            case SmtpCommandException command:
-                var reply = $"{(int)command.StatusCode} {command.Message}".Trim();
-                var said = reply.TrimEnd('.');
-                return command.ErrorCode switch
-                {
-                    SmtpErrorCode.RecipientNotAccepted => new(SendFailureKind.RecipientRejected,
-                        $"The mail server refused the recipient {command.Mailbox?.Address}: {said}. Nothing was sent.", reply),
-                    SmtpErrorCode.SenderNotAccepted => new(SendFailureKind.SenderRejected,
-                        $"The mail server refused the sender address {command.Mailbox?.Address}: {said}. Nothing was sent.", reply),
-                    SmtpErrorCode.MessageNotAccepted => new(SendFailureKind.MessageRejected,
-                        $"The mail server refused the message: {said}. Nothing was sent.", reply),
-                    _ => new(SendFailureKind.Protocol, $"The mail server answered with an error: {said}. Nothing was sent.", reply),
-                };
-
-            case SmtpProtocolException protocol:
-                return new(SendFailureKind.Protocol,
-                    $"The mail server {where} broke off the conversation{PhaseText(phase)}: {Sentence(protocol.Message)}{Outcome(phase)}", null);
-
-            case SocketException socket:
-                return new(SendFailureKind.Connection, socket.SocketErrorCode switch
-                {
-                    SocketError.HostNotFound or SocketError.NoData or SocketError.TryAgain =>
-                        $"The SMTP host \"{server.SmtpHost}\" could not be found. Check the SMTP Host of the server \"{server.Name}\".",
-                    SocketError.ConnectionRefused =>
-                        $"The mail server {where} refused the connection. Check the SMTP Host and SMTP Port of the server \"{server.Name}\".",
-                    _ => $"Could not connect to the mail server {where}: {Sentence(socket.Message)}",
-                }, null);
-
-            case IOException io:
-                return new(SendFailureKind.Connection,
-                    $"The connection to the mail server {where} was lost{PhaseText(phase)}: {Sentence(io.Message)}{Outcome(phase)}", null);
-
-            case ServiceNotConnectedException or ServiceNotAuthenticatedException:
-                return new(SendFailureKind.Protocol,
-                    $"The mail server {where} ended the session{PhaseText(phase)}: {Sentence(ex.Message)}{Outcome(phase)}", null);
-
-            default:
-                return null;
-        }
-    }
-
-    private static string Sentence(string text)
-    {
-        var trimmed = text.Trim();
-        return trimmed.Length == 0 || trimmed.EndsWith('.') || trimmed.EndsWith('!') || trimmed.EndsWith('?') ? trimmed : trimmed + ".";
-    }
-
-    /// <summary>Once DATA has started, a dropped connection leaves it open whether the server kept the message.</summary>
-    private static string Outcome(Phase phase) => phase == Phase.Sending
-        ? " The server may or may not have accepted the message; check with the recipient before sending again."
-        : " Nothing was sent.";
-
-    private static string PhaseText(Phase phase) => phase switch
-    {
-        Phase.Connecting => " while connecting",
-        Phase.Authenticating => " while logging in",
-        _ => " while sending",
-    };
 
     private async Task<SendResult> FailAsync(
-        EmailLogEntry entry, SendFailureKind? kind, string message, string? response, string? secret)
+        EmailLogEntry entry, SendFailureKind? kind, string message, string? response, SecretScrubber scrubber)
     {
         entry.Status = EmailLogStatus.Failed;
-        entry.Error = Truncate(Scrub(message, secret), 2000);
-        entry.ServerResponse = Truncate(Scrub(response, secret), 2000);
+        entry.Error = Truncate(scrubber.Scrub(message), FieldRules.ErrorTextMaxLength);
+        entry.ServerResponse = Truncate(scrubber.Scrub(response), FieldRules.ErrorTextMaxLength);
         var id = await WriteLogAsync(entry);
         logger.LogWarning(
             "Email from account {AccountId} of tenant {TenantId} not sent ({FailureKind}): {Error}",
@@ -340,19 +212,15 @@ public sealed class SmtpEmailSender(
     /// </summary>
     private async Task<long> WriteLogAsync(EmailLogEntry entry)
     {
-        entry.Recipients = Truncate(entry.Recipients, 2000)!;
-        entry.Subject = Truncate(entry.Subject, 1000)!;
-        entry.FromAddress = Truncate(entry.FromAddress, 254)!;
-        entry.MessageId = Truncate(entry.MessageId, 998);
+        entry.Recipients = Truncate(entry.Recipients, FieldRules.AddressListMaxLength)!;
+        entry.Subject = Truncate(entry.Subject, FieldRules.HeaderTextMaxLength)!;
+        entry.FromAddress = Truncate(entry.FromAddress, FieldRules.EmailMaxLength)!;
+        entry.MessageId = Truncate(entry.MessageId, FieldRules.HeaderLineMaxLength);
         await using var db = await dbFactory.CreateForTenantAsync(entry.TenantId, CancellationToken.None);
         db.EmailLog.Add(entry);
         await db.SaveChangesAsync(CancellationToken.None);
         return entry.Id;
     }
-
-    /// <summary>Servers sometimes echo what they were sent; a password must never reach the log or the admin's screen.</summary>
-    internal static string? Scrub(string? text, string? secret) =>
-        text is null || string.IsNullOrEmpty(secret) ? text : text.Replace(secret, PasswordMask, StringComparison.Ordinal);
 
     private static string? Truncate(string? text, int max) =>
         text is null || text.Length <= max ? text : text[..(max - 1)] + "…";

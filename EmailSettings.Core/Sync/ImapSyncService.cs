@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Text;
+using EmailSettings.Core.Common;
 using EmailSettings.Core.Connections;
 using EmailSettings.Core.Data;
 using EmailSettings.Core.EmailAccounts;
@@ -37,10 +38,8 @@ public sealed class ImapSyncService(
     TimeProvider clock,
     ILogger<ImapSyncService> logger)
 {
-    private const int MaxErrorLength = 2000;
-
     /// <summary>Syncs one account and records the outcome on it. Never throws for mail or network failures.</summary>
-    public async Task<SyncOutcome> SyncAsync(Guid tenantId, int accountId, CancellationToken ct)
+    internal async Task<SyncOutcome> SyncAsync(Guid tenantId, int accountId, CancellationToken ct)
     {
         EmailAccount? account;
         await using (var db = await dbFactory.CreateForTenantAsync(tenantId, ct))
@@ -96,8 +95,7 @@ public sealed class ImapSyncService(
             }
             catch (Exception ex)
             {
-                var (kind, message) = Classify(ex, account);
-                message = Redact(message, password);
+                var (kind, message) = SyncFailures.Describe(ex, new SecretScrubber([password]));
                 var failedAt = Now;
                 await UpdateAccountAsync(tenantId, accountId, a => a
                     .SetProperty(x => x.LastSyncFailedAt, failedAt)
@@ -105,7 +103,7 @@ public sealed class ImapSyncService(
                     .SetProperty(x => x.LastSyncErrorKind, kind.ToString())
                     .SetProperty(x => x.FailingSince, x => x.FailingSince ?? failedAt)
                     .SetProperty(x => x.ConsecutiveSyncFailures, x => x.ConsecutiveSyncFailures + 1));
-                if (kind == SyncErrorKind.Other)
+                if (kind == SyncErrorKind.Other && ex is not SyncFailures.ConnectionFailedException)
                 {
                     logger.LogError(ex, "Sync of account {AccountId} of tenant {TenantId} failed unexpectedly", accountId, tenantId);
                 }
@@ -131,31 +129,36 @@ public sealed class ImapSyncService(
         }
     }
 
+    /// <summary>
+    /// Connects, signs in and opens INBOX through the connection layer, then pulls. A mail or network failure leaves as
+    /// a <see cref="SyncFailures.ConnectionFailedException"/> carrying the layer's classification.
+    /// </summary>
     private async Task<int> RunAsync(EmailAccount account, string password, CancellationToken ct)
     {
         var settings = options.Value;
-        var check = TlsPolicy.CreateCertificateCheck(account.ImapPinnedCertificateSha256);
-        using var client = new ImapClient
-        {
-            Timeout = (int)settings.Timeout.TotalMilliseconds,
-            ServerCertificateValidationCallback = check.Validate,
-        };
+        var endpoint = new MailEndpoint(ConnectionProtocol.Imap, account.ImapHost!, account.ImapPort, account.ImapUseTls,
+            account.ImapPinnedCertificateSha256, account.DisplayName);
+        using var connection = new ImapMailConnection(endpoint, new PasswordCredential(account.ImapUsername!, password),
+            MailTimeLimit.PerCommand(settings.Timeout, clock, ct));
         try
         {
-            await client.ConnectAsync(account.ImapHost!, account.ImapPort, TlsPolicy.ForImap(account.ImapPort, account.ImapUseTls), ct);
+            await connection.ConnectAsync();
+            if (await connection.SignInAsync() is { } refusal)
+            {
+                throw new SyncFailures.ConnectionFailedException(refusal);
+            }
+            // EXAMINE: the server keeps \Seen untouched even for body fetches. MailKit sends (CONDSTORE) when offered.
+            var inbox = await connection.OpenInboxAsync();
+            connection.BeginWork("during the sync");
+            var added = await PullAsync(account, inbox, settings.BatchSize, ct);
+            connection.Stage = ConnectionStage.Disconnecting;
+            await connection.Client.DisconnectAsync(quit: true, connection.Token);
+            return added;
         }
-        catch (SslHandshakeException ex)
+        catch (Exception ex) when (!ct.IsCancellationRequested && connection.Classify(ex) is { } failure)
         {
-            throw new CertificateRejectedException(check.Presented, ex);
+            throw new SyncFailures.ConnectionFailedException(failure, ex);
         }
-        await client.AuthenticateAsync(account.ImapUsername!, password, ct);
-
-        var inbox = client.Inbox;
-        // EXAMINE: the server keeps \Seen untouched even for body fetches. MailKit sends (CONDSTORE) when offered.
-        await inbox.OpenAsync(FolderAccess.ReadOnly, ct);
-        var added = await PullAsync(account, inbox, settings.BatchSize, ct);
-        await client.DisconnectAsync(quit: true, ct);
-        return added;
     }
 
     private async Task<int> PullAsync(EmailAccount account, IMailFolder inbox, int batchSize, CancellationToken ct)
@@ -379,10 +382,10 @@ public sealed class ImapSyncService(
         EmailAccountId = account.Id,
         UidValidity = validity,
         Uid = s.UniqueId.Id,
-        MessageId = Cut(s.Envelope?.MessageId, 998),
-        From = Cut(s.Envelope?.From?.ToString(), 1000) ?? "",
-        To = Cut(s.Envelope?.To?.ToString(), 2000) ?? "",
-        Subject = Cut(s.Envelope?.Subject, 1000) ?? "",
+        MessageId = Cut(s.Envelope?.MessageId, FieldRules.HeaderLineMaxLength),
+        From = Cut(s.Envelope?.From?.ToString(), FieldRules.HeaderTextMaxLength) ?? "",
+        To = Cut(s.Envelope?.To?.ToString(), FieldRules.AddressListMaxLength) ?? "",
+        Subject = Cut(s.Envelope?.Subject, FieldRules.HeaderTextMaxLength) ?? "",
         Date = s.Envelope?.Date?.UtcDateTime,
         Size = s.Size ?? 0,
         IsSeen = s.Flags?.HasFlag(MessageFlags.Seen) == true,
@@ -421,49 +424,6 @@ public sealed class ImapSyncService(
 
     private static string? Cut(string? value, int max) => value is null || value.Length <= max ? value : value[..max];
 
-    /// <summary>Turns what went wrong into something the admin can act on. Never includes the password.</summary>
-    internal static (SyncErrorKind Kind, string Message) Classify(Exception ex, EmailAccount account)
-    {
-        var endpoint = $"{account.ImapHost}:{account.ImapPort}";
-        switch (ex)
-        {
-            case AuthenticationException:
-                return (SyncErrorKind.AuthenticationFailed, $"The IMAP server rejected the username or password for {account.ImapUsername}.");
-            case CertificateRejectedException rejected:
-                return (SyncErrorKind.Tls, rejected.Presented is { } cert
-                    ? $"The certificate of {endpoint} is not trusted (SHA-256 {cert.Sha256}). Trust it in the account's IMAP settings if it is the right one."
-                    : $"The TLS handshake with {endpoint} failed. Check the port and the Use TLS/SSL setting.");
-            case SslHandshakeException:
-                return (SyncErrorKind.Tls, $"The TLS handshake with {endpoint} failed. Check the port and the Use TLS/SSL setting.");
-        }
-        for (var e = ex; e is not null; e = e.InnerException)
-        {
-            switch (e)
-            {
-                case TimeoutException:
-                case OperationCanceledException:
-                case SocketException { SocketErrorCode: SocketError.TimedOut }:
-                    return (SyncErrorKind.TimedOut, $"The IMAP server {endpoint} did not answer in time.");
-                case SocketException { SocketErrorCode: SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown }:
-                    return (SyncErrorKind.ConnectionLost, $"The connection to {endpoint} was lost during the sync. It continues where it stopped on the next run.");
-                case SocketException socket:
-                    return (SyncErrorKind.HostUnreachable, $"Cannot reach the IMAP server {endpoint} ({socket.SocketErrorCode}).");
-            }
-        }
-        if (ex is ImapProtocolException or ServiceNotConnectedException or IOException)
-        {
-            return (SyncErrorKind.ConnectionLost, $"The connection to {endpoint} was lost during the sync. It continues where it stopped on the next run.");
-        }
-        if (ex is ImapCommandException command)
-        {
-            return (SyncErrorKind.Other, Cut($"The IMAP server refused a command: {command.ResponseText}", MaxErrorLength)!);
-        }
-        return (SyncErrorKind.Other, Cut($"The sync failed: {ex.Message}", MaxErrorLength)!);
-    }
-
-    private static string Redact(string message, string? password) =>
-        string.IsNullOrEmpty(password) ? message : message.Replace(password, "***", StringComparison.Ordinal);
-
     private async Task UpdateAccountAsync(
         Guid tenantId, int accountId,
         Action<Microsoft.EntityFrameworkCore.Query.UpdateSettersBuilder<EmailAccount>> set)
@@ -482,10 +442,4 @@ public sealed class ImapSyncService(
 
     /// <summary>The account was deleted while its sync ran.</summary>
     private sealed class AccountGoneException() : Exception("The account was deleted during the sync.");
-
-    private sealed class CertificateRejectedException(CertificateInfo? presented, Exception inner)
-        : Exception("The server certificate was rejected.", inner)
-    {
-        public CertificateInfo? Presented { get; } = presented;
-    }
 }

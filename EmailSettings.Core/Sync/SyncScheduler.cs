@@ -37,7 +37,8 @@ public sealed class SyncScheduler(
         // Active first, then list: a save that races with this pass is scheduled by one or the other (both replace).
         active = true;
         List<(Guid TenantId, int Id)> accounts;
-        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+        // The one pass that acts for every tenant: each job it schedules then runs for its own account's tenant.
+        await using (var db = await dbFactory.CreateForAllTenantsAsync(cancellationToken))
         {
             accounts = (await db.EmailAccounts.AsNoTracking()
                     .Where(a => a.ImapHost != null && a.ImapUsername != null && a.ImapPasswordProtected != null)
@@ -76,7 +77,7 @@ public sealed class SyncScheduler(
         }
         else
         {
-            await UnscheduleAsync(accountId, ct);
+            await UnscheduleAsync(tenantId, accountId, ct);
         }
     }
 
@@ -84,9 +85,9 @@ public sealed class SyncScheduler(
     {
         if (active)
         {
-            await UnscheduleAsync(accountId, ct);
+            await UnscheduleAsync(tenantId, accountId, ct);
         }
-        await coordinator.CancelAsync(accountId);
+        await coordinator.CancelAsync(tenantId, accountId);
     }
 
     /// <summary>(Re)places the account's job; its first run is now, then every <see cref="SyncOptions.Interval"/>.</summary>
@@ -109,10 +110,21 @@ public sealed class SyncScheduler(
         logger.LogDebug("Scheduled IMAP sync of account {AccountId}", accountId);
     }
 
-    private async Task UnscheduleAsync(int accountId, CancellationToken ct)
+    /// <summary>Removes the account's job, but only when it syncs for <paramref name="tenantId"/>: another tenant's account id changes nothing.</summary>
+    private async Task UnscheduleAsync(Guid tenantId, int accountId, CancellationToken ct)
     {
         var scheduler = await schedulerFactory.GetScheduler(ct);
-        if (await scheduler.DeleteJob(JobKeyFor(accountId), ct))
+        var job = await scheduler.GetJobDetail(JobKeyFor(accountId), ct);
+        if (job is null)
+        {
+            return;
+        }
+        if (job.JobDataMap.GetString(ImapSyncJob.TenantIdKey) != tenantId.ToString())
+        {
+            logger.LogWarning("Refused to unschedule the IMAP sync of account {AccountId} for tenant {TenantId}, which does not own it", accountId, tenantId);
+            return;
+        }
+        if (await scheduler.DeleteJob(job.Key, ct))
         {
             logger.LogDebug("Unscheduled IMAP sync of account {AccountId}", accountId);
         }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 
 namespace EmailSettings.Core.Tenancy;
 
@@ -39,12 +40,13 @@ public static class TenantScopes
     /// Registers <see cref="ITenantContext"/> for a host: the scope's <see cref="ExplicitTenant"/> when one was chosen
     /// (background work), otherwise <typeparamref name="TCaller"/> (the signed-in user, or a test's caller).
     /// </summary>
-    public static IServiceCollection AddTenantContext<TCaller>(this IServiceCollection services) where TCaller : class, ITenantContext
+    public static IHostApplicationBuilder AddTenantContext<TCaller>(this IHostApplicationBuilder builder) where TCaller : class, ITenantContext
     {
+        var services = builder.Services;
         services.TryAddScoped<ExplicitTenant>();
         services.TryAddScoped<TCaller>();
         services.AddScoped<ITenantContext>(sp => sp.GetRequiredService<ExplicitTenant>().Context ?? sp.GetRequiredService<TCaller>());
-        return services;
+        return builder;
     }
 
     /// <summary>
@@ -55,7 +57,7 @@ public static class TenantScopes
     {
         var scope = scopes.CreateAsyncScope();
         var explicitTenant = scope.ServiceProvider.GetService<ExplicitTenant>()
-            ?? throw new InvalidOperationException("Register the tenant context with services.AddTenantContext<T>() to create tenant scopes.");
+            ?? throw new InvalidOperationException("Register the tenant context with builder.AddTenantContext<T>() to create tenant scopes.");
         explicitTenant.ActAs(new FixedTenantContext(tenantId, isTenantAdmin));
         return scope;
     }

@@ -13,14 +13,14 @@ public static class AuthenticationSetup
     /// Cookie sign-in over the Core's Identity store, the TenantAdmin policy, and the tenant context every Core
     /// service reads: the tenant comes from the signed-in user's claims, never from the URL or a default.
     /// </summary>
-    public static WebApplicationBuilder AddPortalAuthentication(this WebApplicationBuilder builder)
+    public static IHostApplicationBuilder AddPortalAuthentication(this IHostApplicationBuilder builder)
     {
         builder.Services.AddCascadingAuthenticationState();
         builder.Services.AddOptions<PortalAuthOptions>().BindConfiguration(PortalAuthOptions.SectionName)
             .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddScoped<AuthenticationStateProvider, IdentityRevalidatingAuthenticationStateProvider>();
         // Background work acts for an explicitly chosen tenant (CreateScopeForTenant); everything else for the signed-in user.
-        builder.Services.AddTenantContext<ClaimsTenantContext>();
+        builder.AddTenantContext<ClaimsTenantContext>();
 
         builder.Services.AddAuthentication(o =>
             {

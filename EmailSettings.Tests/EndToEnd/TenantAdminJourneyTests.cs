@@ -10,6 +10,7 @@ namespace EmailSettings.Tests.EndToEnd;
 /// The acceptance journey of a new tenant admin, in Chromium against the real Portal on Kestrel, the in-process SMTP
 /// server and a real Dovecot, over a fresh database. Screenshots of every step go to screenshots/journey/.
 /// </summary>
+[Trait("Category", "Integration")]
 public class TenantAdminJourneyTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
 {
     private const string SmtpUser = "mailer@journey.test";
@@ -27,13 +28,13 @@ public class TenantAdminJourneyTests(BrowserFixture browser) : IClassFixture<Bro
         dovecot.DeliverToMaildir(ImapUser, Enumerable.Range(1, 3).Select(n => DovecotServer.CreateMessage(n)));
 
         // A long interval: the only scheduled sync is the immediate one after saving; later syncs are the clicks.
-        await using var app = new PortalApp(JourneySettings.Values);
-        await using var tab = await browser.NewPageAsync(app.BaseUrl);
+        await using var app = PortalTestApp.StartDevelopment(JourneySettings.Values);
+        await using var tab = await browser.NewPageAsync(app.BaseUri);
         var page = tab.Page;
         var shots = new Screenshots(tab, "journey");
 
         // Sign in as the tenant admin; the empty page says where to start.
-        await page.SignInAndOpenAsync(app.BaseUrl.ToString(), TestUsers.DemoAdmin);
+        await page.SignInAndOpenAsync(app.BaseUri.ToString(), TestUsers.DemoAdmin);
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Email Settings", Level = 1 })).ToBeVisibleAsync();
         await Expect(page.GetByText("No mail servers yet")).ToBeVisibleAsync();
         await Expect(page.GetByText("Start here: add the SMTP server your email is sent through.")).ToBeVisibleAsync();
@@ -46,7 +47,7 @@ public class TenantAdminJourneyTests(BrowserFixture browser) : IClassFixture<Bro
         await Expect(dialog.GetByText("A mail server must be added first.")).ToBeVisibleAsync();
         await Expect(dialog.GetByLabel("Email Address")).ToHaveCountAsync(0);
         await shots.TakeAsync("add-account-needs-a-server");
-        await dialog.Locator(".mud-dialog-actions").GetByRole(AriaRole.Button, new() { Name = "Close" }).ClickAsync();
+        await dialog.Locator(".mud-dialog-actions").GetByRole(AriaRole.Button, new() { Name = "OK" }).ClickAsync();
         await Expect(dialog).ToHaveCountAsync(0);
 
         // Add Server: 587 and TLS on by default.

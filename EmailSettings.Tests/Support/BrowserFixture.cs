@@ -19,6 +19,7 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        ExternalServers.Starting("Chromium");
         if (!File.Exists(ChromiumPath))
         {
             throw new InvalidOperationException($"Chromium is missing at {ChromiumPath}: install it with `apt-get install chromium` (test.sh does this).");

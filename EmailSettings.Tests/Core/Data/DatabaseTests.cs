@@ -2,6 +2,9 @@ using EmailSettings.Core;
 using EmailSettings.Core.Data;
 using EmailSettings.Tests.Support;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.Extensions.Configuration;
 
 namespace EmailSettings.Tests.Core.Data;
@@ -22,6 +25,25 @@ public sealed class DatabaseTests
         (await db.EmailLog.CountAsync()).Should().Be(0);
         (await db.Users.CountAsync()).Should().Be(0);
         (await db.Tenants.CountAsync()).Should().Be(2, "the test host seeds two tenants");
+    }
+
+    [Fact]
+    public async Task The_model_matches_the_migrations_so_no_change_waits_for_a_new_migration()
+    {
+        await using var host = await CoreTestHost.CreateAsync();
+        await using var db = await host.CreateDbContextAsync();
+
+        db.Database.HasPendingModelChanges().Should().BeFalse();
+
+        // SQLite stores every string as TEXT, so the check above ignores lengths; compare them with the snapshot
+        // the migrations were made from, so a changed FieldRules constant cannot slip past the other providers' migrations.
+        var snapshot = db.GetService<IMigrationsAssembly>().ModelSnapshot!.Model;
+        var model = db.GetService<IDesignTimeModel>().Model;
+        static IEnumerable<string> Lengths(IReadOnlyModel m) => m.GetEntityTypes()
+            .SelectMany(t => t.GetProperties().Select(p => $"{t.Name}.{p.Name}: {p.GetMaxLength()?.ToString() ?? "-"}"))
+            .Order();
+        Lengths(model).Should().Equal(Lengths(snapshot));
+        Lengths(model).Should().Contain("EmailSettings.Core.MailServers.MailServer.PinnedCertificateSha256: 64");
     }
 
     [Fact]

@@ -48,7 +48,7 @@ public class EmailAccountDialogTests
         cut.FindAll("input#email-address").Should().BeEmpty();
         cut.HasButton("Add Account").Should().BeFalse();
 
-        cut.Button("Close").Click();
+        cut.Button("OK").Click();
         (await dialog.Result.WaitAsync(Wait))!.Canceled.Should().BeTrue();
         (await ui.Get<EmailAccountService>().ListAsync()).Should().BeEmpty();
     }
@@ -125,6 +125,66 @@ public class EmailAccountDialogTests
         cut.Input("Display Name").Value().Should().Be("Second support");
         cut.Input("IMAP Password").Value().Should().Be("typed-imap-secret");
         (await ui.Get<EmailAccountService>().ListAsync()).Should().ContainSingle();
+    }
+
+    [Fact]
+    public async Task The_service_s_duplicate_message_stays_highlighted_on_every_save_until_the_address_changes()
+    {
+        await using var ui = await BunitCore.CreateAsync();
+        var server = await ui.AddServerAsync("Production SMTP");
+        await ui.AddAccountAsync("Support", "support@example.com", server.Id);
+        await ui.AddAccountAsync("Sales", "sales@example.com", server.Id);
+        await ui.ShowDialogAsync<EmailAccountDialog>();
+        var cut = ui.Providers;
+        cut.WaitForAssertion(() => cut.Input("IMAP Host").Should().NotBeNull());
+        cut.Input("Email Address").Change("support@example.com");
+        cut.Input("Display Name").Change("Second support");
+
+        // Same duplicate twice, then another duplicate address (the same message again), then a client-side error.
+        foreach (var address in new[] { "support@example.com", "support@example.com", "sales@example.com" })
+        {
+            cut.Input("Email Address").Change(address);
+            cut.Button("Add Account").Click();
+
+            cut.WaitForAssertion(() => cut.HighlightedFields().Should().Equal(["Email Address"], $"{address} is taken"));
+            cut.MessageUnder("Email Address").Should().Be(EmailAccountService.DuplicateMessage);
+        }
+        cut.Input("Email Address").Change("not-an-address");
+        cut.Input("IMAP Port").Change("abc");
+        cut.Button("Add Account").Click();
+        cut.WaitForAssertion(() => cut.HighlightedFields().Should().Equal("Email Address", "IMAP Port"));
+        cut.MessageUnder("Email Address").Should().Be("Enter a valid email address, such as support@example.com.");
+        cut.MessageUnder("IMAP Port").Should().Be("Not a valid number", "MudBlazor's own message for letters in a number field");
+
+        cut.Input("IMAP Port").Change("-1");
+        cut.Button("Add Account").Click();
+        cut.WaitForAssertion(() => cut.HighlightedFields().Should().Equal("Email Address", "IMAP Port"));
+        cut.MessageUnder("IMAP Port").Should().Be("IMAP Port must be a number between 1 and 65535.");
+        (await ui.Get<EmailAccountService>().ListAsync()).Should().HaveCount(2);
+    }
+
+    [Fact]
+    public async Task Without_a_default_server_and_with_several_the_admin_must_choose_one()
+    {
+        await using var ui = await BunitCore.CreateAsync();
+        var first = await ui.AddServerAsync("Production SMTP");
+        await ui.AddServerAsync("Backup SMTP", "backup.example.com");
+        await ui.AddServerAsync("Marketing SMTP", "marketing.example.com");
+        (await ui.Get<MailServerService>().DeleteAsync(first.Id)).Succeeded.Should().BeTrue();
+        await ui.ShowDialogAsync<EmailAccountDialog>();
+        var cut = ui.Providers;
+        cut.WaitForAssertion(() => cut.Input("IMAP Host").Should().NotBeNull());
+        cut.Input("Mail Server").Value().Should().BeEmpty();
+        cut.Input("Email Address").Change("support@example.com");
+        cut.Input("Display Name").Change("Support Inbox");
+
+        cut.Button("Add Account").Click();
+        cut.Button("Add Account").Click();
+
+        cut.WaitForAssertion(() => cut.HighlightedFields().Should().Equal("Mail Server"));
+        cut.MessageUnder("Mail Server").Should().Be("Select the mail server to send through.");
+        cut.Choose("Mail Server", "Backup SMTP (backup.example.com:587)");
+        cut.WaitForAssertion(() => cut.HighlightedFields().Should().BeEmpty());
     }
 
     [Fact]

@@ -101,6 +101,89 @@ public class MailServerDialogTests
         cut.HasErrorUnder("Server Name").Should().BeTrue("the name is still empty");
     }
 
+    [Fact]
+    public async Task A_second_failed_save_highlights_the_port_again_after_letters_were_replaced_by_a_bad_number()
+    {
+        // As a new user would: "abc" in SMTP Port, Add Server, then "-1", Add Server again, then "0".
+        await using var ui = await BunitCore.CreateAsync();
+        var dialog = await ui.ShowDialogAsync<MailServerDialog>();
+        var cut = ui.Providers;
+        cut.WaitForAssertion(() => cut.Input("SMTP Host").Should().NotBeNull());
+        cut.Input("Server Name").Change("Production SMTP");
+        cut.Input("SMTP Host").Change("smtp.example.com");
+
+        cut.Input("SMTP Port").Change("abc");
+        cut.Button("Add Server").Click();
+        cut.WaitForAssertion(() => cut.HighlightedFields().Should().Equal("SMTP Port"));
+
+        foreach (var port in new[] { "-1", "0" })
+        {
+            cut.Input("SMTP Port").Change(port);
+            cut.Button("Add Server").Click();
+
+            cut.WaitForAssertion(() => cut.HighlightedFields().Should().Equal(["SMTP Port"], $"the save with port {port} failed on the port"));
+            cut.MessageUnder("SMTP Port").Should().Be("SMTP Port must be a number between 1 and 65535.");
+        }
+        cut.Snackbars().Should().Equal(["The mail server was not saved: please correct the highlighted fields."], "one warning, not one per attempt over the dialog");
+        cut.Find(".form-message").TextContent.Should().Contain("Please correct the highlighted fields.");
+        dialog.Result.IsCompleted.Should().BeFalse();
+        (await ui.Get<MailServerService>().AnyAsync()).Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task Saving_again_without_changes_keeps_every_field_highlighted()
+    {
+        await using var ui = await BunitCore.CreateAsync();
+        await ui.ShowDialogAsync<MailServerDialog>();
+        var cut = ui.Providers;
+        cut.WaitForAssertion(() => cut.Input("SMTP Host").Should().NotBeNull());
+        cut.Input("SMTP Port").Change("0");
+        cut.Input("SMTP Password").Change("secret");
+
+        for (var attempt = 1; attempt <= 3; attempt++)
+        {
+            cut.Button("Add Server").Click();
+
+            cut.WaitForAssertion(() => cut.HighlightedFields().Should().Equal(
+                ["Server Name", "SMTP Host", "SMTP Port", "SMTP Username"], $"attempt {attempt} found the same four problems"));
+            cut.MessageUnder("Server Name").Should().Be("Server Name is required.");
+            cut.MessageUnder("SMTP Host").Should().Be("SMTP Host is required.");
+            cut.MessageUnder("SMTP Port").Should().Be("SMTP Port must be a number between 1 and 65535.");
+            cut.MessageUnder("SMTP Username").Should().Be("Enter the SMTP Username that goes with this password.");
+        }
+    }
+
+    [Fact]
+    public async Task Each_failed_save_shows_what_it_found_whatever_the_previous_one_showed()
+    {
+        await using var ui = await BunitCore.CreateAsync();
+        await ui.ShowDialogAsync<MailServerDialog>();
+        var cut = ui.Providers;
+        cut.WaitForAssertion(() => cut.Input("SMTP Host").Should().NotBeNull());
+
+        cut.Button("Add Server").Click();
+        cut.WaitForAssertion(() => cut.HighlightedFields().Should().Equal("Server Name", "SMTP Host"));
+
+        // The name is fixed, the host gets another message, the port a first one.
+        cut.Input("Server Name").Change("Production SMTP");
+        cut.Input("SMTP Host").Change("smtp://mail.example.com");
+        cut.Input("SMTP Port").Change("70000");
+        cut.Button("Add Server").Click();
+        cut.WaitForAssertion(() => cut.HighlightedFields().Should().Equal("SMTP Host", "SMTP Port"));
+        cut.MessageUnder("SMTP Host").Should().Be("Enter only the host name (for example smtp.example.com), without \"smtp://\".");
+        cut.MessageUnder("Server Name").Should().Be("A friendly label, for example Production SMTP");
+
+        // The port keeps its message (same text as before), the host changes again, the name breaks again.
+        cut.Input("Server Name").Change(" ");
+        cut.Input("SMTP Host").Change("mail example.com");
+        cut.Input("SMTP Port").Change("0");
+        cut.Button("Add Server").Click();
+        cut.WaitForAssertion(() => cut.HighlightedFields().Should().Equal("Server Name", "SMTP Host", "SMTP Port"));
+        cut.MessageUnder("Server Name").Should().Be("Server Name is required.");
+        cut.MessageUnder("SMTP Host").Should().Be("SMTP Host cannot contain spaces.");
+        cut.MessageUnder("SMTP Port").Should().Be("SMTP Port must be a number between 1 and 65535.");
+    }
+
     [Theory]
     [InlineData("465", false, "Port 465 normally expects TLS on connect: turn on Use TLS/STARTTLS.")]
     [InlineData("25", true, "Port 25 is usually plain SMTP; many servers on 25 still offer STARTTLS.")]

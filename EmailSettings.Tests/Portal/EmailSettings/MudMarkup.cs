@@ -32,6 +32,13 @@ internal static class MudMarkup
     public static bool HasErrorUnder<T>(this IRenderedComponent<T> cut, string label) where T : IComponent =>
         cut.Input(label).Closest(".mud-input-control")!.QuerySelector(".mud-input-error") is not null;
 
+    /// <summary>The labels of every field that shows an error now, in the order of the form.</summary>
+    public static IReadOnlyList<string> HighlightedFields<T>(this IRenderedComponent<T> cut) where T : IComponent =>
+        cut.FindAll(".mud-input-control")
+            .Where(c => c.QuerySelector(".mud-input-error") is not null)
+            .Select(c => c.QuerySelector("label[for]")?.TextContent.Trim() ?? "")
+            .ToList();
+
     /// <summary>Opens the MudSelect labelled <paramref name="label"/> and clicks the item that reads <paramref name="item"/>.</summary>
     public static void Choose<T>(this IRenderedComponent<T> cut, string label, string item) where T : IComponent
     {

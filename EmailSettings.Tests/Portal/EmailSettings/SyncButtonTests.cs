@@ -1,14 +1,12 @@
 using Bunit;
 using EmailSettings.Core.Sync;
-using EmailSettings.Core.Tenancy;
 using EmailSettings.Portal.Components.Pages.EmailSettings;
 using EmailSettings.Tests.Core.Sync;
-using Microsoft.Extensions.DependencyInjection;
-using MudBlazor;
-using MudBlazor.Services;
+using EmailSettings.Tests.Support;
 
 namespace EmailSettings.Tests.Portal.EmailSettings;
 
+[Trait("Category", "Integration")]
 public sealed class SyncButtonTests(SharedDovecot dovecot) : IClassFixture<SharedDovecot>
 {
     private const string Name = "Support Inbox";
@@ -116,7 +114,7 @@ public sealed class SyncButtonTests(SharedDovecot dovecot) : IClassFixture<Share
         await using var bed = await SyncTestBed.CreateAsync(dovecot.Server);
         var (id, _) = await bed.AddAccountAsync(password: "not-the-password");
         await using var ctx = CreateContext(bed, bed.Host.TenantA);
-        var snackbars = ctx.Render<MudSnackbarProvider>();
+        var snackbars = ctx.Providers;
         var cut = ctx.Render<SyncButton>(p => p.Add(x => x.AccountId, id).Add(x => x.AccountName, Name));
 
         await cut.Find("button").ClickAsync(new());
@@ -130,15 +128,5 @@ public sealed class SyncButtonTests(SharedDovecot dovecot) : IClassFixture<Share
     private static SyncProgress Started(Guid tenantId, int accountId) =>
         new(tenantId, accountId, SyncEventKind.Started, 0, 0, 0, null, null, DateTime.UtcNow);
 
-    private static BunitContext CreateContext(SyncTestBed bed, Guid tenantId)
-    {
-        var ctx = new BunitContext();
-        ctx.JSInterop.Mode = JSRuntimeMode.Loose;
-        ctx.Services.AddMudServices();
-        ctx.Services.AddSingleton(bed.Notifier);
-        ctx.Services.AddSingleton<ITenantContext>(new FixedTenantContext(tenantId));
-        ctx.Services.AddScoped(_ => bed.Host.Get<SyncService>(tenantId));
-        ctx.Render<MudPopoverProvider>();
-        return ctx;
-    }
+    private static BunitCore CreateContext(SyncTestBed bed, Guid tenantId) => BunitCore.For(bed.Host, tenantId);
 }

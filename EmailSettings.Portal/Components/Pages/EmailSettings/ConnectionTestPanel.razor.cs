@@ -1,7 +1,5 @@
 using System.Globalization;
 using EmailSettings.Core.Connections;
-using EmailSettings.Core.EmailAccounts;
-using EmailSettings.Core.MailServers;
 using EmailSettings.Core.Tenancy;
 using Microsoft.AspNetCore.Components;
 using Microsoft.JSInterop;
@@ -20,21 +18,6 @@ namespace EmailSettings.Portal.Components.Pages.EmailSettings;
 /// </summary>
 public sealed partial class ConnectionTestPanel : IDisposable
 {
-    /// <summary>How the spec labels each field the testers can point at.</summary>
-    public static readonly IReadOnlyDictionary<string, string> FieldLabels = new Dictionary<string, string>
-    {
-        [nameof(MailServerInput.SmtpHost)] = "SMTP Host",
-        [nameof(MailServerInput.SmtpPort)] = "SMTP Port",
-        [nameof(MailServerInput.SmtpUsername)] = "SMTP Username",
-        [nameof(MailServerInput.SmtpPassword)] = "SMTP Password",
-        [nameof(MailServerInput.UseTls)] = "Use TLS/STARTTLS",
-        [nameof(EmailAccountInput.ImapHost)] = "IMAP Host",
-        [nameof(EmailAccountInput.ImapPort)] = "IMAP Port",
-        [nameof(EmailAccountInput.ImapUsername)] = "IMAP Username",
-        [nameof(EmailAccountInput.ImapPassword)] = "IMAP Password",
-        [nameof(EmailAccountInput.ImapUseTls)] = "Use TLS/SSL",
-    };
-
     private const string FactsStyle = "display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 8px 0 0";
 
     private CancellationTokenSource? runningTest;
@@ -67,8 +50,6 @@ public sealed partial class ConnectionTestPanel : IDisposable
 
     /// <summary>The last result shown, or null.</summary>
     public ConnectionTestResult? Result => result;
-
-    public static string LabelFor(string field) => FieldLabels.GetValueOrDefault(field, field);
 
     private async Task RunAsync()
     {

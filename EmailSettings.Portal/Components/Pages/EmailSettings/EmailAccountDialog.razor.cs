@@ -27,12 +27,14 @@ public partial class EmailAccountDialog
 
     private EmailAccountInput? input;
     private IReadOnlyList<MailServerSummary> servers = [];
-    private Dictionary<string, string> errors = [];
+    private readonly FormErrors errors = new();
+    private MudForm? form;
     private string? formMessage;
-    private bool attempted;
     private bool saving;
     private bool notFound;
     private bool showPassword;
+    private MudButton? acknowledgeButton;
+    private bool acknowledgeFocused;
 
     [CascadingParameter] private IMudDialogInstance Dialog { get; set; } = default!;
 
@@ -62,33 +64,49 @@ public partial class EmailAccountDialog
         servers = await Servers.ListAsync();
         if (AccountId is not { } id)
         {
-            // Preselect the default server: most tenants have one, and it is the usual choice.
-            input = new EmailAccountInput { MailServerId = servers.FirstOrDefault(s => s.IsDefault)?.Id ?? servers.FirstOrDefault()?.Id };
+            input = EmailAccountInput.ForNewAccount(servers);
             return;
         }
         input = await Accounts.GetForEditAsync(id);
         notFound = input is null;
     }
 
+    /// <summary>
+    /// The "no server yet" warning has no field to start in, so its OK button takes the focus: otherwise the focus stays
+    /// on the page's Add Account button behind the dialog, where Escape and Tab do not reach the dialog. Never in the
+    /// first render: MudBlazor's focus trap notes the focused element (the opener, given the focus back on close) after
+    /// this component's first render, and must not note the OK button instead.
+    /// </summary>
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (!NoServers || acknowledgeFocused || acknowledgeButton is null)
+        {
+            return;
+        }
+        if (firstRender)
+        {
+            StateHasChanged();
+            return;
+        }
+        acknowledgeFocused = true;
+        await acknowledgeButton.FocusAsync();
+    }
+
     private string ServerLabel(int? id) =>
         servers.FirstOrDefault(s => s.Id == id) is { } s ? $"{s.Name} ({s.SmtpHost}:{s.SmtpPort})" : "";
-
-    private bool HasError(string field) => errors.ContainsKey(field);
-
-    private string? ErrorFor(string field) => errors.GetValueOrDefault(field);
 
     private Dictionary<string, string> ClientErrors() =>
         input!.Validate(isCreate: !IsEdit, hasStoredImapPassword: input.HasStoredImapPassword);
 
     /// <summary>After a first save attempt, re-checks the edited fields as the admin fixes them.</summary>
-    private void Revalidate(params string[] fields)
+    private async Task RevalidateAsync(params string[] fields)
     {
-        if (!attempted || input is null)
+        if (input is null)
         {
             return;
         }
-        FormErrors.Refresh(errors, ClientErrors(), fields);
-        if (errors.Count == 0)
+        await errors.RefreshAsync(form, ClientErrors(), fields);
+        if (errors.Attempted && errors.Count == 0)
         {
             formMessage = null;
         }
@@ -102,12 +120,10 @@ public partial class EmailAccountDialog
         {
             return;
         }
-        attempted = true;
-        errors = ClientErrors();
-        if (errors.Count > 0)
+        if (!await errors.ShowAsync(form, ClientErrors()))
         {
             formMessage = "Please correct the highlighted fields.";
-            Snackbar.Add("The email account was not saved: please correct the highlighted fields.", Severity.Warning);
+            FormErrors.Warn(Snackbar, "The email account was not saved: please correct the highlighted fields.");
             return;
         }
 
@@ -123,7 +139,7 @@ public partial class EmailAccountDialog
                 Dialog.Close(DialogResult.Ok(saved));
                 return;
             }
-            errors = new Dictionary<string, string>(result.FieldErrors);
+            await errors.ShowAsync(form, result.FieldErrors);
             formMessage = FormErrors.FormMessage(result, FieldsWithInputs);
             Snackbar.Add(result.Message ?? "The email account was not saved.", Severity.Error);
             if (result.FieldErrors.ContainsKey(nameof(EmailAccountInput.MailServerId)))

@@ -16,9 +16,8 @@ namespace EmailSettings.Portal.Components.Pages.EmailSettings;
 /// </summary>
 public partial class EmailSettingsPage : IDisposable
 {
-    // A close button too (Escape and Cancel also close); the form dialogs put the focus on their first field themselves.
-    private static readonly DialogOptions FormDialog = new() { MaxWidth = MaxWidth.Small, FullWidth = true, CloseButton = true };
-    private static readonly DialogOptions ConfirmDialog = new() { MaxWidth = MaxWidth.ExtraSmall, FullWidth = true };
+    private static readonly DialogOptions FormDialog = SettingsDialogs.Form;
+    private static readonly DialogOptions ConfirmDialog = SettingsDialogs.Confirm;
 
     /// <summary>
     /// Cards rendered at first per section; a filter and "Show more" reach the rest. Every card stays in the circuit

@@ -19,9 +19,9 @@ public partial class MailServerDialog
     private static readonly Dictionary<string, object> NewPassword = new() { ["autocomplete"] = "new-password" };
 
     private MailServerInput? input;
-    private Dictionary<string, string> errors = [];
+    private readonly FormErrors errors = new();
+    private MudForm? form;
     private string? formMessage;
-    private bool attempted;
     private bool saving;
     private bool notFound;
     private bool showPassword;
@@ -57,19 +57,15 @@ public partial class MailServerDialog
         notFound = input is null;
     }
 
-    private bool HasError(string field) => errors.ContainsKey(field);
-
-    private string? ErrorFor(string field) => errors.GetValueOrDefault(field);
-
     /// <summary>After a first save attempt, re-checks the edited fields as the admin fixes them.</summary>
-    private void Revalidate(params string[] fields)
+    private async Task RevalidateAsync(params string[] fields)
     {
-        if (!attempted || input is null)
+        if (input is null)
         {
             return;
         }
-        FormErrors.Refresh(errors, input.Validate(), fields);
-        if (errors.Count == 0)
+        await errors.RefreshAsync(form, input.Validate(), fields);
+        if (errors.Attempted && errors.Count == 0)
         {
             formMessage = null;
         }
@@ -83,12 +79,10 @@ public partial class MailServerDialog
         {
             return;
         }
-        attempted = true;
-        errors = new Dictionary<string, string>(input.Validate());
-        if (errors.Count > 0)
+        if (!await errors.ShowAsync(form, input.Validate()))
         {
             formMessage = "Please correct the highlighted fields.";
-            Snackbar.Add("The mail server was not saved: please correct the highlighted fields.", Severity.Warning);
+            FormErrors.Warn(Snackbar, "The mail server was not saved: please correct the highlighted fields.");
             return;
         }
 
@@ -103,7 +97,7 @@ public partial class MailServerDialog
                 Dialog.Close(DialogResult.Ok(result.Value));
                 return;
             }
-            errors = new Dictionary<string, string>(result.FieldErrors);
+            await errors.ShowAsync(form, result.FieldErrors);
             formMessage = FormErrors.FormMessage(result, FieldsWithInputs);
             Snackbar.Add(result.Message ?? "The mail server was not saved.", Severity.Error);
         }

@@ -13,9 +13,13 @@ namespace EmailSettings.Portal.Components.Pages.EmailSettings;
 /// </summary>
 public partial class SendTestEmailDialog
 {
+    private const string RecipientField = "Recipient";
+    private static readonly string RequiredMessage = FieldRules.Required(null, OutgoingEmail.RecipientLabel)!;
+
     private readonly CancellationTokenSource closing = new();
+    private readonly FormErrors errors = new();
+    private MudForm? form;
     private string recipient = "";
-    private string? recipientError;
     private string sentTo = "";
     private bool sending;
     private SendResult? result;
@@ -53,10 +57,15 @@ public partial class SendTestEmailDialog
         }
     }
 
+    private Dictionary<string, string> RecipientErrors() =>
+        FieldRules.Email(recipient, OutgoingEmail.RecipientLabel) is { } message ? new() { [RecipientField] = message } : [];
+
+    /// <summary>After a first attempt, checks the address again as it is typed.</summary>
+    private Task RevalidateAsync() => errors.RefreshAsync(form, RecipientErrors(), RecipientField);
+
     private async Task SendAsync()
     {
-        recipientError = FieldRules.Email(recipient, "Recipient");
-        if (recipientError is not null)
+        if (!await errors.ShowAsync(form, RecipientErrors()))
         {
             return;
         }

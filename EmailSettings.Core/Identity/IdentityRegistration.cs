@@ -6,7 +6,7 @@ using Microsoft.Extensions.Hosting;
 
 namespace EmailSettings.Core.Identity;
 
-public static class IdentitySetup
+public static class IdentityRegistration
 {
     public const string ConfigurationSection = "Identity";
 
@@ -15,15 +15,15 @@ public static class IdentitySetup
     /// portal's password and lockout policy (overridable under "Identity", e.g. Identity:Lockout:MaxFailedAccessAttempts)
     /// and the tenant claims. The Portal adds the cookie sign-in on top.
     /// </summary>
-    public static IdentityBuilder AddEmailSettingsIdentity(this IHostApplicationBuilder builder)
+    public static IHostApplicationBuilder AddPortalIdentity(this IHostApplicationBuilder builder)
     {
-        var identity = builder.Services
+        builder.Services
             .AddIdentityCore<PortalUser>(PortalIdentityDefaults.Apply)
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<EmailSettingsDbContext>()
             .AddClaimsPrincipalFactory<PortalClaimsPrincipalFactory>();
         builder.Services.Configure<IdentityOptions>(builder.Configuration.GetSection(ConfigurationSection));
         builder.Services.AddScoped<TenantAdministration>();
-        return identity;
+        return builder;
     }
 }

@@ -3,6 +3,7 @@ using System;
 using EmailSettings.Core.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 #nullable disable
@@ -10,9 +11,11 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace EmailSettings.Core.Data.Migrations
 {
     [DbContext(typeof(EmailSettingsDbContext))]
-    partial class EmailSettingsDbContextModelSnapshot : ModelSnapshot
+    [Migration("20261203092030_OneDefaultFilterForEveryProvider")]
+    partial class OneDefaultFilterForEveryProvider
     {
-        protected override void BuildModel(ModelBuilder modelBuilder)
+        /// <inheritdoc />
+        protected override void BuildTargetModel(ModelBuilder modelBuilder)
         {
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
@@ -113,7 +116,7 @@ namespace EmailSettings.Core.Data.Migrations
                     b.HasIndex("TenantId")
                         .IsUnique()
                         .HasDatabaseName("IX_EmailAccounts_OneDefaultPerTenant")
-                        .HasFilter("\"IsDefault\" = 1");
+                        .HasFilter("\"IsDefault\"");
 
                     b.HasIndex("TenantId", "NormalizedEmailAddress")
                         .IsUnique();
@@ -240,7 +243,7 @@ namespace EmailSettings.Core.Data.Migrations
                     b.HasIndex("TenantId")
                         .IsUnique()
                         .HasDatabaseName("IX_MailServers_OneDefaultPerTenant")
-                        .HasFilter("\"IsDefault\" = 1");
+                        .HasFilter("\"IsDefault\"");
 
                     b.HasIndex("TenantId", "Name");
 

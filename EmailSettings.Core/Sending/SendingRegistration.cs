@@ -1,12 +1,14 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace EmailSettings.Core.Sending;
 
-public static class SendingServiceCollectionExtensions
+public static class SendingRegistration
 {
     /// <summary>Outbound sending (<see cref="IEmailSender"/>) and the email log, configured from "Sending".</summary>
-    public static IServiceCollection AddEmailSending(this IServiceCollection services)
+    public static IHostApplicationBuilder AddEmailSending(this IHostApplicationBuilder builder)
     {
+        var services = builder.Services;
         services.AddOptions<SendingOptions>()
             .BindConfiguration(SendingOptions.SectionName)
             .Validate(o => o.Timeout > TimeSpan.Zero && o.Timeout <= TimeSpan.FromMinutes(10),
@@ -14,6 +16,6 @@ public static class SendingServiceCollectionExtensions
             .ValidateOnStart();
         services.AddScoped<IEmailSender, SmtpEmailSender>();
         services.AddScoped<EmailLogService>();
-        return services;
+        return builder;
     }
 }

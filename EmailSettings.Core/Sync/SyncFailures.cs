@@ -1,0 +1,47 @@
+using EmailSettings.Core.Common;
+using EmailSettings.Core.Connections;
+
+namespace EmailSettings.Core.Sync;
+
+/// <summary>How a failed sync is worded on the account card: the connection layer's classification in sync's kinds.</summary>
+internal static class SyncFailures
+{
+    /// <summary>The column holds at most this many characters.</summary>
+    public const int MaxErrorLength = FieldRules.ErrorTextMaxLength;
+
+    /// <summary>Turns what went wrong into something the admin can act on. Never includes the password.</summary>
+    public static (SyncErrorKind Kind, string Message) Describe(Exception error, SecretScrubber scrubber)
+    {
+        if (error is ConnectionFailedException { Failure: var failure })
+        {
+            var message = failure.Kind == ConnectionFailureKind.ConnectionLost
+                ? $"{failure.Message} It continues where it stopped on the next run."
+                : failure.Message;
+            return (KindOf(failure.Kind), Cut(message));
+        }
+        return (SyncErrorKind.Other, Cut(scrubber.Scrub($"The sync failed: {error.Message}")));
+    }
+
+    public static SyncErrorKind KindOf(ConnectionFailureKind kind) => kind switch
+    {
+        ConnectionFailureKind.AuthenticationFailed or ConnectionFailureKind.AuthenticationMechanismNotSupported
+            or ConnectionFailureKind.PasswordRequired => SyncErrorKind.AuthenticationFailed,
+        ConnectionFailureKind.HostNotFound or ConnectionFailureKind.ConnectionRefused
+            or ConnectionFailureKind.HostUnreachable => SyncErrorKind.HostUnreachable,
+        ConnectionFailureKind.TimedOut => SyncErrorKind.TimedOut,
+        ConnectionFailureKind.CertificateNotTrusted or ConnectionFailureKind.TlsHandshakeFailed
+            or ConnectionFailureKind.StartTlsNotOffered or ConnectionFailureKind.PortTlsMismatch => SyncErrorKind.Tls,
+        ConnectionFailureKind.ConnectionLost => SyncErrorKind.ConnectionLost,
+        ConnectionFailureKind.Cancelled => SyncErrorKind.Cancelled,
+        _ => SyncErrorKind.Other,
+    };
+
+    private static string Cut(string message) => message.Length <= MaxErrorLength ? message : message[..MaxErrorLength];
+
+    /// <summary>Carries the layer's classification out of the session to where the outcome is recorded.</summary>
+    public sealed class ConnectionFailedException(MailFailure failure, Exception? inner = null)
+        : Exception(failure.Message, inner)
+    {
+        public MailFailure Failure { get; } = failure;
+    }
+}
