@@ -4,6 +4,7 @@ using EmailSettings.Core.Data;
 using EmailSettings.Core.Identity;
 using EmailSettings.Core.Secrets;
 using EmailSettings.Core.Tenancy;
+using EmailSettings.Portal.Components.Pages.EmailSettings;
 using EmailSettings.Tests.Support;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -80,7 +81,7 @@ public static class CircuitMemoryScenario
 
         Console.WriteLine($"circuit-memory: opening 2 x {Circuits} circuits on {Path}");
         var page = await MeasureAsync(context, baseUrl, Path, circuits, baseline);
-        var cards = $"{EmailSettings.Portal.Components.Pages.EmailSettings.EmailSettingsPage.CardPageSize} cards per section at first";
+        var cards = $"{EmailSettingsPage.FirstServerCards} server and {EmailSettingsPage.FirstAccountCards} account cards at first";
         report.Add(new ResultRow(
             "5. Memory per circuit", $"idle settings page, 20 servers / 50 accounts ({cards}), 2 x {Circuits} circuits",
             $"{Kb(page.Next)} per circuit (next {Circuits}); {Kb(page.First)} (first {Circuits})",
@@ -142,7 +143,7 @@ public static class CircuitMemoryScenario
         }
         if (path == Path)
         {
-            // The page shows the first cards of each section (EmailSettingsPage.CardPageSize) and counts the rest.
+            // The page shows the first cards of each section (EmailSettingsPage.FirstAccountCards) and counts the rest.
             await page.GetByText("Account 00001").First.WaitForAsync();
         }
         return page;

@@ -34,7 +34,7 @@ public class SettingsSectionsBrowserTests(BrowserFixture browser) : IClassFixtur
         var page = tab.Page;
         await page.SignInAndOpenAsync(app.BaseUrl, app.AdminA);
 
-        var first = EmailSettingsPage.CardPageSize;
+        var first = EmailSettingsPage.FirstAccountCards;
         var step = EmailSettingsPage.CardsPerShowMore;
         var section = page.Locator(".email-accounts-section");
         await Expect(section.Locator(".account-card")).ToHaveCountAsync(first);

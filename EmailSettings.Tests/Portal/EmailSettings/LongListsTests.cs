@@ -8,23 +8,32 @@ namespace EmailSettings.Tests.Portal.EmailSettings;
 public class LongListsTests
 {
     [Fact]
-    public async Task Fifty_accounts_show_the_first_cards_with_their_count_and_show_more_reveals_many_at_once()
+    public async Task Long_lists_show_the_first_cards_with_their_count_and_show_more_reveals_many_at_once()
     {
         await using var ui = await BunitCore.CreateAsync();
         var server = await ui.AddServerAsync("Production SMTP");
+        foreach (var name in new[] { "Backup SMTP", "Relay 1", "Relay 2", "Relay 3" })
+        {
+            await ui.AddServerAsync(name);
+        }
         const int total = 50;
         for (var i = 0; i < total; i++)
         {
             await ui.AddAccountAsync($"Team {i:D2}", $"team{i:D2}@example.com", server.Id);
         }
         _ = ui.Providers;
-        var first = EmailSettingsPage.CardPageSize;
+        var first = EmailSettingsPage.FirstAccountCards;
         var step = EmailSettingsPage.CardsPerShowMore;
         step.Should().BeGreaterThanOrEqualTo(2 * first, "an admin with 50 accounts should not click through them six at a time");
 
         var page = ui.Context.Render<EmailSettingsPage>();
 
         page.WaitForAssertion(() => page.FindAll(".account-card").Should().HaveCount(first));
+        // Servers give way first (a tenant has a few): fewer of them at first, with the same count and "Show more".
+        var servers = page.Find(".mail-servers-section");
+        servers.QuerySelectorAll(".server-card").Should().HaveCount(EmailSettingsPage.FirstServerCards);
+        servers.QuerySelector(".card-count")!.TextContent.Should().Be($"Showing {EmailSettingsPage.FirstServerCards} of 5 mail servers");
+        servers.QuerySelector(".more-cards button")!.TextContent.Trim().Should().Be($"Show {5 - EmailSettingsPage.FirstServerCards} more mail servers");
         var section = () => page.Find(".email-accounts-section");
         section().QuerySelector(".card-count[role=status]")!.TextContent.Should().Be($"Showing {first} of {total} email accounts");
         section().QuerySelector(".more-cards button")!.TextContent.Trim().Should().Be($"Show {step} more email accounts");
