@@ -10,6 +10,7 @@ namespace EmailSettings.Tests.EndToEnd;
 /// The card buttons' tooltips in Chromium: they appear on hover and on keyboard focus, on top of the page next to
 /// their button, also for a button that is off (with the reason). Screenshots go to screenshots/tooltips/.
 /// </summary>
+[Trait("Category", "Integration")]
 public class CardTooltipBrowserTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
 {
     [Fact]
@@ -27,7 +28,7 @@ public class CardTooltipBrowserTests(BrowserFixture browser) : IClassFixture<Bro
         var edit = page.GetByRole(AriaRole.Button, new() { Name = "Edit Production SMTP", Exact = true });
         await edit.HoverAsync();
         await ExpectTipBesideAsync(page, "Edit Production SMTP", edit);
-        await ShotAsync(page, "tooltips/02-hover-edit");
+        await tab.ScreenshotViewportAsync("tooltips/02-hover-edit");
 
         // Pointing elsewhere hides it.
         await page.GetByRole(AriaRole.Heading, new() { Name = "Email Settings", Level = 1 }).HoverAsync();
@@ -41,7 +42,7 @@ public class CardTooltipBrowserTests(BrowserFixture browser) : IClassFixture<Bro
         await page.WaitForFunctionAsync("() => document.activeElement?.getAttribute('aria-label') === 'Delete Production SMTP'");
         await ExpectTipBesideAsync(page, "Delete Production SMTP", delete);
         await Expect(Tip(page, "Edit Production SMTP")).ToHaveCountAsync(0);
-        await ShotAsync(page, "tooltips/03-keyboard-delete");
+        await tab.ScreenshotViewportAsync("tooltips/03-keyboard-delete");
         await page.Keyboard.PressAsync("Escape");
         await Expect(Tip(page, "Delete Production SMTP")).ToHaveCountAsync(0);
 
@@ -54,14 +55,14 @@ public class CardTooltipBrowserTests(BrowserFixture browser) : IClassFixture<Bro
         await page.WaitForFunctionAsync("() => document.activeElement?.getAttribute('aria-label') === 'Sync Marketing'");
         (await page.EvaluateAsync<string?>("() => document.activeElement.getAttribute('aria-description')")).Should().Be("Configure IMAP to sync");
         await ExpectTipBesideAsync(page, "Configure IMAP to sync", syncMarketing);
-        await ShotAsync(page, "tooltips/04-keyboard-disabled-reason");
+        await tab.ScreenshotViewportAsync("tooltips/04-keyboard-disabled-reason");
         await page.Keyboard.PressAsync("Escape");
         await Expect(Tip(page, "Configure IMAP to sync")).ToHaveCountAsync(0);
 
         // The same reason by hover: a disabled button gets no pointer events, its slot does.
         await syncMarketing.HoverAsync();
         await ExpectTipBesideAsync(page, "Configure IMAP to sync", syncMarketing);
-        await ShotAsync(page, "tooltips/05-hover-disabled-reason");
+        await tab.ScreenshotViewportAsync("tooltips/05-hover-disabled-reason");
 
         // On a phone the cards stack in one column and the tips still show.
         await page.SetViewportSizeAsync(390, 844);
@@ -71,7 +72,7 @@ public class CardTooltipBrowserTests(BrowserFixture browser) : IClassFixture<Bro
         await syncSupport.ScrollIntoViewIfNeededAsync();
         await syncSupport.HoverAsync();
         await ExpectTipBesideAsync(page, "Sync Support Inbox now", syncSupport);
-        await ShotAsync(page, "tooltips/07-phone-hover-sync");
+        await tab.ScreenshotViewportAsync("tooltips/07-phone-hover-sync");
         tab.ConsoleErrors.Should().BeEmpty();
     }
 
@@ -107,14 +108,6 @@ public class CardTooltipBrowserTests(BrowserFixture browser) : IClassFixture<Bro
             }
             """, text);
         onTop.Should().BeTrue("nothing covers or clips the tip");
-    }
-
-    /// <summary>A viewport screenshot as it is (a full-page one scrolls, which moves the tip away).</summary>
-    private static async Task ShotAsync(IPage page, string name)
-    {
-        var path = Path.Combine(BrowserFixture.ScreenshotFolder, name + ".png");
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = path });
     }
 
     private static async Task SeedAsync(PortalTestApp app)

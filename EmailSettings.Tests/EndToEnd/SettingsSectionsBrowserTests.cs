@@ -12,6 +12,7 @@ namespace EmailSettings.Tests.EndToEnd;
 /// reaches the rest with "Show more", which moves the focus to the first card it revealed; after a confirmed delete
 /// the focus goes to the section's Add button instead of the page body. Screenshots go to screenshots/sections/.
 /// </summary>
+[Trait("Category", "Integration")]
 public class SettingsSectionsBrowserTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
 {
     [Fact]
@@ -51,7 +52,7 @@ public class SettingsSectionsBrowserTests(BrowserFixture browser) : IClassFixtur
         var firstNew = $"Email account Team {first:D2}";
         await page.WaitForFunctionAsync("name => document.activeElement?.getAttribute('aria-label') === name", firstNew);
         await Expect(page.GetByRole(AriaRole.Group, new() { Name = firstNew, Exact = true })).ToBeInViewportAsync();
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Shot("sections/02-show-more-focus") });
+        await tab.ScreenshotViewportAsync("sections/02-show-more-focus");
 
         // Tab goes on inside that card: its sync button, off without IMAP, is the first thing it can reach.
         await page.Keyboard.PressAsync("Tab");
@@ -83,7 +84,7 @@ public class SettingsSectionsBrowserTests(BrowserFixture browser) : IClassFixtur
 
         await DeleteWithKeyboardAsync(page, "Delete Marketing", "Add Account");
         await Expect(page.Locator(".account-card")).ToHaveCountAsync(1);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Shot("sections/03-after-delete-account") });
+        await tab.ScreenshotViewportAsync("sections/03-after-delete-account");
 
         await DeleteWithKeyboardAsync(page, "Delete Spare SMTP", "Add Server");
         await Expect(page.Locator(".server-card")).ToHaveCountAsync(1);
@@ -116,12 +117,5 @@ public class SettingsSectionsBrowserTests(BrowserFixture browser) : IClassFixtur
         await Expect(page.GetByRole(AriaRole.Button, new() { Name = deleteButton, Exact = true })).ToHaveCountAsync(0);
         var add = await page.GetByRole(AriaRole.Button, new() { Name = addButton, Exact = true }).ElementHandleAsync();
         await page.WaitForFunctionAsync("add => document.activeElement === add", add);
-    }
-
-    private static string Shot(string name)
-    {
-        var path = Path.Combine(BrowserFixture.ScreenshotFolder, name + ".png");
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        return path;
     }
 }

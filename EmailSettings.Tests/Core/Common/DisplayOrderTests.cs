@@ -1,3 +1,4 @@
+using EmailSettings.Core.Data;
 using EmailSettings.Core.EmailAccounts;
 using EmailSettings.Core.MailServers;
 using EmailSettings.Tests.Support;
@@ -5,11 +6,13 @@ using EmailSettings.Tests.Support;
 namespace EmailSettings.Tests.Core.Common;
 
 /// <summary>The services list in the order the settings page shows: by name ignoring case, then by id; the default is not moved up.</summary>
-public sealed class DisplayOrderTests : IAsyncLifetime
+public class DisplayOrderTests : IAsyncLifetime
 {
     private CoreTestHost host = null!;
 
-    public async Task InitializeAsync() => host = await CoreTestHost.CreateAsync();
+    protected virtual DatabaseProvider Provider => DatabaseProvider.Sqlite;
+
+    public async Task InitializeAsync() => host = await CoreTestHost.CreateAsync(Provider);
 
     public async Task DisposeAsync() => await host.DisposeAsync();
 
@@ -56,4 +59,11 @@ public sealed class DisplayOrderTests : IAsyncLifetime
         listed.Select(a => a.DisplayName).Should().Equal("billing", "marketing", "Sales", "support", "Support");
         listed.Select(a => a.Id).Should().Equal(ids[4], ids[2], ids[1], ids[0], ids[3]);
     }
+}
+
+/// <summary>The same order on PostgreSQL, whose collation would sort differently than SQLite's if the query sorted.</summary>
+[Trait("Category", "Integration")]
+public sealed class DisplayOrderTestsOnPostgres : DisplayOrderTests
+{
+    protected override DatabaseProvider Provider => DatabaseProvider.Postgres;
 }
