@@ -23,14 +23,13 @@ public sealed class EmailAccountService(
     public const string UnknownServerMessage = "The selected mail server does not exist. Choose another one.";
     public const string AddressLockedMessage = "The email address cannot be changed after the account is created.";
 
+    /// <summary>The tenant's accounts in <see cref="DisplayOrder"/>: by display name ignoring case, then by id.</summary>
     public async Task<IReadOnlyList<EmailAccountSummary>> ListAsync(CancellationToken ct = default)
     {
         var tenantId = tenant.RequireTenantAdmin();
         await using var db = await dbFactory.CreateForTenantAsync(tenantId, ct);
-        return await Summaries(db, db.EmailAccounts
-                .Where(a => a.TenantId == tenantId)
-                .OrderByDescending(a => a.IsDefault).ThenBy(a => a.DisplayName).ThenBy(a => a.Id))
-            .ToListAsync(ct);
+        var accounts = await Summaries(db, db.EmailAccounts.Where(a => a.TenantId == tenantId)).ToListAsync(ct);
+        return DisplayOrder.ByName(accounts, a => a.DisplayName, a => a.Id);
     }
 
     public async Task<EmailAccountSummary?> GetAsync(int id, CancellationToken ct = default)
