@@ -36,7 +36,7 @@ public sealed class SyncBed : IAsyncDisposable
     public BenchCoreHost Host { get; }
     public SyncCoordinator Coordinator => Host.Services.GetRequiredService<SyncCoordinator>();
 
-    public sealed record Mailbox(int Size, string User, int AccountId);
+    public sealed record Mailbox(int Size, string User, int AccountId, int FolderId);
 
     /// <remarks>
     /// BENCH_DOVECOT_SETTINGS (settings separated by ';', e.g. <c>mailbox_list_index = no</c>) are appended to Dovecot's
@@ -112,7 +112,10 @@ public sealed class SyncBed : IAsyncDisposable
         };
         db.EmailAccounts.Add(account);
         await db.SaveChangesAsync();
-        var mailbox = new Mailbox(size, user, account.Id);
+        var inbox = new SyncFolder { TenantId = BenchCoreHost.TenantId, EmailAccountId = account.Id, Name = SyncFolder.Inbox, CreatedAt = DateTime.UtcNow };
+        db.SyncFolders.Add(inbox);
+        await db.SaveChangesAsync();
+        var mailbox = new Mailbox(size, user, account.Id, inbox.Id);
         mailboxes[size] = mailbox;
         return mailbox;
     }
@@ -140,10 +143,10 @@ public sealed class SyncBed : IAsyncDisposable
     {
         await using var db = await Host.CreateDbContextAsync();
         await db.SyncedMessages.Where(m => m.EmailAccountId == mailbox.AccountId).ExecuteDeleteAsync();
-        await db.EmailAccounts.Where(a => a.Id == mailbox.AccountId).ExecuteUpdateAsync(s => s
-            .SetProperty(a => a.UidValidity, (long?)null)
-            .SetProperty(a => a.LastSyncedUid, 0)
-            .SetProperty(a => a.HighestModSeq, (long?)null));
+        await db.SyncFolders.Where(f => f.Id == mailbox.FolderId).ExecuteUpdateAsync(s => s
+            .SetProperty(f => f.UidValidity, (long?)null)
+            .SetProperty(f => f.LastSyncedUid, 0)
+            .SetProperty(f => f.HighestModSeq, (long?)null));
     }
 
     /// <summary>
@@ -168,10 +171,11 @@ public sealed class SyncBed : IAsyncDisposable
         await using var command = connection.CreateCommand();
         command.Transaction = (Microsoft.Data.Sqlite.SqliteTransaction)tx.GetDbTransaction();
         command.CommandText =
-            "INSERT INTO SyncedMessages (TenantId, EmailAccountId, UidValidity, Uid, MessageId, \"From\", \"To\", Subject, Date, Size, IsSeen, Preview, SyncedAt) " +
-            "VALUES ($tenant, $account, $validity, $uid, $messageId, 'Test Sender <sender@example.com>', 'Test User <user@example.com>', $subject, $date, 400, 0, 'Hello, this is a test message.', $now)";
+            "INSERT INTO SyncedMessages (TenantId, EmailAccountId, SyncFolderId, UidValidity, Uid, MessageId, \"From\", \"To\", Subject, Date, Size, IsSeen, IsFlagged, IsAnswered, Preview, SyncedAt) " +
+            "VALUES ($tenant, $account, $folder, $validity, $uid, $messageId, 'Test Sender <sender@example.com>', 'Test User <user@example.com>', $subject, $date, 400, 0, 0, 0, 'Hello, this is a test message.', $now)";
         command.Parameters.AddWithValue("$tenant", BenchCoreHost.TenantId.ToString().ToUpperInvariant());
         command.Parameters.AddWithValue("$account", mailbox.AccountId);
+        command.Parameters.AddWithValue("$folder", mailbox.FolderId);
         command.Parameters.AddWithValue("$validity", validity);
         var uid = command.Parameters.Add("$uid", Microsoft.Data.Sqlite.SqliteType.Integer);
         var messageId = command.Parameters.Add("$messageId", Microsoft.Data.Sqlite.SqliteType.Text);
@@ -189,10 +193,10 @@ public sealed class SyncBed : IAsyncDisposable
             await command.ExecuteNonQueryAsync();
         }
         await tx.CommitAsync();
-        await db.EmailAccounts.Where(a => a.Id == mailbox.AccountId).ExecuteUpdateAsync(s => s
-            .SetProperty(a => a.UidValidity, validity)
-            .SetProperty(a => a.LastSyncedUid, lastUid)
-            .SetProperty(a => a.HighestModSeq, modSeq));
+        await db.SyncFolders.Where(f => f.Id == mailbox.FolderId).ExecuteUpdateAsync(s => s
+            .SetProperty(f => f.UidValidity, validity)
+            .SetProperty(f => f.LastSyncedUid, lastUid)
+            .SetProperty(f => f.HighestModSeq, modSeq));
     }
 
     /// <summary>A manual sync through the coordinator, as the Sync button runs it; fails loudly unless it adds exactly <paramref name="expectedNew"/>.</summary>

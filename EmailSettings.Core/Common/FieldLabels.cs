@@ -25,6 +25,7 @@ public static class FieldLabels
     public const string ImapUsername = "IMAP Username";
     public const string ImapPassword = "IMAP Password";
     public const string ImapUseTls = "Use TLS/SSL";
+    public const string Folders = "Folders to sync";
 
     /// <summary>
     /// The label of a field named as <see cref="Result{T}.FieldErrors"/> and connection-test results name it
@@ -47,6 +48,7 @@ public static class FieldLabels
         nameof(EmailAccountInput.ImapUsername) => ImapUsername,
         nameof(EmailAccountInput.ImapPassword) => ImapPassword,
         nameof(EmailAccountInput.ImapUseTls) => ImapUseTls,
+        nameof(EmailAccountInput.Folders) => Folders,
         _ => field,
     };
 }

@@ -87,7 +87,16 @@ public sealed class SyncTestBed : IAsyncDisposable
         };
         db.EmailAccounts.Add(account);
         await db.SaveChangesAsync();
+        db.SyncFolders.Add(new SyncFolder { TenantId = tenantId.Value, EmailAccountId = account.Id, Name = SyncFolder.Inbox, CreatedAt = DateTime.UtcNow });
+        await db.SaveChangesAsync();
         return (account.Id, user);
+    }
+
+    /// <summary>The sync state of one of the account's folders (INBOX unless named).</summary>
+    public async Task<SyncFolder> FolderAsync(int accountId, string name = SyncFolder.Inbox)
+    {
+        await using var db = await Host.CreateDbContextAsync();
+        return await db.SyncFolders.AsNoTracking().SingleAsync(f => f.EmailAccountId == accountId && f.Name == name);
     }
 
     public Task AppendAsync(string user, int from, int count) =>

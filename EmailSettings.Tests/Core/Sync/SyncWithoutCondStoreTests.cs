@@ -9,13 +9,10 @@ namespace EmailSettings.Tests.Core.Sync;
 /// <summary>The fallback for servers without CONDSTORE: the same Dovecot, advertising a capability list without it.</summary>
 public sealed class SyncWithoutCondStoreTests
 {
-    // Dovecot's usual capabilities less CONDSTORE and QRESYNC.
-    private static readonly string[] NoCondStore = ["imap_capability = IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ UIDPLUS"];
-
     [Fact]
     public async Task Without_CONDSTORE_sync_is_still_incremental_and_a_rerun_changes_nothing()
     {
-        await using var dovecot = await DovecotServer.StartAsync(null, NoCondStore);
+        await using var dovecot = await DovecotServer.StartAsync(null, DovecotServer.WithoutCondStore);
         await using var bed = await SyncTestBed.CreateAsync(dovecot, batchSize: 4);
         var (id, user) = await bed.AddAccountAsync();
         await AssertServerLacksCondStoreAsync(dovecot, user);
@@ -30,9 +27,9 @@ public sealed class SyncWithoutCondStoreTests
         messages.Should().HaveCount(13);
         messages.Select(m => m.Uid).Should().OnlyHaveUniqueItems();
         messages.Select(m => m.Subject).Should().Contain(["Test message 1", "Test message 13"]);
-        var account = (await bed.AccountAsync(id))!;
-        account.HighestModSeq.Should().BeNull("the server offers no mod-sequences");
-        account.LastSyncedUid.Should().Be(messages.Max(m => m.Uid));
+        var inbox = await bed.FolderAsync(id);
+        inbox.HighestModSeq.Should().BeNull("the server offers no mod-sequences");
+        inbox.LastSyncedUid.Should().Be(messages.Max(m => m.Uid));
     }
 
     private static async Task AssertServerLacksCondStoreAsync(DovecotServer dovecot, string user)
