@@ -358,6 +358,18 @@ public sealed class DovecotServer : IAsyncDisposable
         ["imap_capability = IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ UIDPLUS NAMESPACE SPECIAL-USE"];
 
     /// <summary>
+    /// A shared folder tree: a public namespace "Public/" (one Maildir for every user, RFC 2342's shared namespace) beside
+    /// the personal one, whose separator becomes "/" and whose "Sent" folder is marked \Sent (RFC 6154). The text
+    /// <c>{MailRoot}</c> stands for <see cref="MailRoot"/>.
+    /// </summary>
+    public static readonly IReadOnlyList<string> WithPublicFolders =
+    [
+        "namespace inbox {", "  inbox = yes", "  separator = /", "  mailbox Sent {", "    special_use = \\Sent", "  }", "}",
+        "namespace public {", "  type = public", "  separator = /", "  prefix = Public/", "  location = maildir:{MailRoot}/public",
+        "  subscriptions = no", "  list = yes", "}",
+    ];
+
+    /// <summary>
     /// Deletes Dovecot's uidlist and index files for the user's INBOX (or <paramref name="folder"/>, e.g. "Sent" or
     /// "Archive/2024") so the next access assigns a new, higher UIDVALIDITY (and renumbers UIDs from 1). Works while
     /// running without a restart, but only for sessions opened afterwards: disconnect IMAP clients of that user first.
@@ -484,7 +496,7 @@ public sealed class DovecotServer : IAsyncDisposable
         sb.AppendLine(c, $"mail_location = maildir:{MailRoot}/%u/Maildir");
         foreach (var line in extraConfigLines)
         {
-            sb.AppendLine(line);
+            sb.AppendLine(line.Replace("{MailRoot}", MailRoot, StringComparison.Ordinal));
         }
         sb.AppendLine("passdb {");
         sb.AppendLine("  driver = passwd-file");
