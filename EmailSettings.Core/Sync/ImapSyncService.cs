@@ -47,8 +47,8 @@ public sealed class ImapSyncService(
     /// <summary>UIDs per <c>IN (...)</c> list of one statement.</summary>
     private const int UidsPerStatement = 500;
 
-    /// <summary>Below this many server UIDs, a UID range whose stored fingerprint differs is compared UID by UID.</summary>
-    private const int CompareLeafSize = 1000;
+    /// <summary>Consecutive UIDs compared by one count and sum when looking for expunged messages without QRESYNC.</summary>
+    private const int CompareBucketSize = 256;
 
     /// <summary>Syncs one account and records the outcome on it. Never throws for mail or network failures.</summary>
     internal async Task<SyncOutcome> SyncAsync(Guid tenantId, int accountId, CancellationToken ct)
@@ -480,9 +480,10 @@ public sealed class ImapSyncService(
     /// Without QRESYNC, finds the stored UIDs of 1:<paramref name="lastUid"/> that the server no longer has. First a
     /// count: when the server holds as many of those UIDs as are stored, nothing was expunged (the copy never holds a
     /// UID the server did not report), and no UID travels. Otherwise one UID SEARCH (ranges with ESEARCH), and the
-    /// stored copy is compared by UID range: a range whose count and UID sum match the server's is equal and skipped,
-    /// one that differs is halved until its UIDs are few enough to compare one by one. A few expunges in 50,000
-    /// messages cost a handful of index range aggregates, not 50,000 rows.
+    /// stored copy is compared by buckets of <see cref="CompareBucketSize"/> consecutive UIDs: one aggregate query
+    /// gives each bucket's count and UID sum (an index-only scan), the server's are counted locally, and only the UIDs
+    /// of buckets that differ are read, in one more query. A few expunges in 50,000 messages read a few hundred UIDs
+    /// instead of 50,000, in two queries whatever the folder's size.
     /// </summary>
     private async Task FindExpungedAsync(
         EmailAccount account, SyncFolder state, ImapMailConnection connection, IMailFolder mailbox, long validity, long lastUid,
@@ -498,58 +499,38 @@ public sealed class ImapSyncService(
         var found = connection.OffersExtendedSearch
             ? (await mailbox.SearchAsync(SearchOptions.All, range, ct)).UniqueIds
             : await mailbox.SearchAsync(range, ct);
-        var server = found.Select(u => (long)u.Id).Where(u => u <= lastUid).ToArray();
-        Array.Sort(server);
-        var prefix = new long[server.Length + 1];
-        for (var i = 0; i < server.Length; i++)
+        var server = new HashSet<long>();
+        var serverBuckets = new Dictionary<long, (int Count, long Sum)>();
+        foreach (var uid in found.Select(u => (long)u.Id).Where(u => u <= lastUid))
         {
-            prefix[i + 1] = prefix[i] + server[i];
+            if (server.Add(uid))
+            {
+                var bucket = (uid - 1) / CompareBucketSize;
+                var (count, sum) = serverBuckets.GetValueOrDefault(bucket);
+                serverBuckets[bucket] = (count + 1, sum + uid);
+            }
         }
 
         await using var db = await dbFactory.CreateForTenantAsync(account.TenantId, ct);
         var folderId = state.Id;
-        var ranges = 0;
-        var pending = new Stack<(long From, long To)>();
-        pending.Push((1, lastUid));
-        while (pending.Count > 0)
+        var storedBuckets = await db.SyncedMessages
+            .Where(m => m.SyncFolderId == folderId && m.UidValidity == validity && m.Uid <= lastUid)
+            .GroupBy(m => (m.Uid - 1) / CompareBucketSize)
+            .Select(g => new { Bucket = g.Key, Count = g.Count(), Sum = g.Sum(m => m.Uid) })
+            .ToListAsync(ct);
+        var differing = storedBuckets
+            .Where(b => serverBuckets.GetValueOrDefault(b.Bucket) != (b.Count, b.Sum))
+            .Select(b => b.Bucket)
+            .ToList();
+        foreach (var chunk in differing.Chunk(UidsPerStatement))
         {
-            var (from, to) = pending.Pop();
-            ranges++;
-            var first = LowerBound(server, from);
-            var end = LowerBound(server, to + 1);
-            var serverCount = end - first;
-            var serverSum = prefix[end] - prefix[first];
-            var fingerprint = await db.SyncedMessages
-                .Where(m => m.SyncFolderId == folderId && m.UidValidity == validity && m.Uid >= from && m.Uid <= to)
-                .GroupBy(m => 1)
-                .Select(g => new { Count = g.Count(), Sum = g.Sum(m => m.Uid) })
-                .FirstOrDefaultAsync(ct);
-            if ((fingerprint?.Count ?? 0) == serverCount && (fingerprint?.Sum ?? 0) == serverSum)
-            {
-                continue;
-            }
-            if (serverCount <= CompareLeafSize || to - from < 2)
-            {
-                var here = new HashSet<long>(server[first..end]);
-                var rows = await db.SyncedMessages
-                    .Where(m => m.SyncFolderId == folderId && m.UidValidity == validity && m.Uid >= from && m.Uid <= to)
-                    .Select(m => m.Uid).ToListAsync(ct);
-                into.Vanished.AddRange(rows.Where(uid => !here.Contains(uid)));
-                continue;
-            }
-            var middle = from + (to - from) / 2;
-            pending.Push((middle + 1, to));
-            pending.Push((from, middle));
+            var uids = await db.SyncedMessages
+                .Where(m => m.SyncFolderId == folderId && m.UidValidity == validity && m.Uid <= lastUid && chunk.Contains((m.Uid - 1) / CompareBucketSize))
+                .Select(m => m.Uid).ToListAsync(ct);
+            into.Vanished.AddRange(uids.Where(uid => !server.Contains(uid)));
         }
-        logger.LogDebug("Account {AccountId}: {Folder}: compared {Stored} stored UIDs with {OnServer} on the server in {Ranges} ranges: {Expunged} expunged",
-            account.Id, state.Name, stored, server.Length, ranges, into.Vanished.Count);
-    }
-
-    /// <summary>The index of the first element of <paramref name="sorted"/> not below <paramref name="value"/>.</summary>
-    private static int LowerBound(long[] sorted, long value)
-    {
-        var index = Array.BinarySearch(sorted, value);
-        return index >= 0 ? index : ~index;
+        logger.LogDebug("Account {AccountId}: {Folder}: compared {Stored} stored UIDs with {OnServer} on the server; {Differing} of {Buckets} buckets differ: {Expunged} expunged",
+            account.Id, state.Name, stored, server.Count, differing.Count, storedBuckets.Count, into.Vanished.Count);
     }
 
     private async Task<int> CountStoredAsync(EmailAccount account, SyncFolder state, long validity, long lastUid, CancellationToken ct)
