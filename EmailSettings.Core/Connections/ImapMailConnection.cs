@@ -22,6 +22,8 @@ internal sealed class ImapMailConnection : MailConnection
 
     public override ImapClient Client { get; }
 
+    private bool quickResyncEnabled;
+
     /// <summary>Opens INBOX read-only (EXAMINE): the server never sets \Seen and nothing is changed.</summary>
     public async Task<IMailFolder> OpenInboxAsync()
     {
@@ -31,18 +33,40 @@ internal sealed class ImapMailConnection : MailConnection
         return inbox;
     }
 
+    /// <summary>QRESYNC (RFC 7162): a folder opened with its known state reports what was expunged and re-flagged since.</summary>
+    public bool OffersQuickResync => Client.Capabilities.HasFlag(ImapCapabilities.QuickResync);
+
     /// <summary>
-    /// Turns on QRESYNC (RFC 7162) when the server offers it, before any folder is opened: a folder opened with its
-    /// known state then reports what was expunged (VANISHED) and which flags changed since. False when not offered.
+    /// Turns on QRESYNC, once per session, before the first folder is opened with its known state. ENABLE is valid only
+    /// in the authenticated state, so a folder open now (<paramref name="open"/>) is left with UNSELECT first, which
+    /// neither expunges nor changes anything; a server without UNSELECT gets ENABLE right after sign-in instead
+    /// (<see cref="EnableQuickResyncEarlyAsync"/>).
     /// </summary>
-    public async Task<bool> EnableQuickResyncAsync()
+    public async Task EnableQuickResyncAsync(IMailFolder? open)
     {
-        if (!Client.Capabilities.HasFlag(ImapCapabilities.QuickResync))
+        if (quickResyncEnabled)
         {
-            return false;
+            return;
+        }
+        if (open is { IsOpen: true })
+        {
+            // Never CLOSE: on a folder opened read-write it would expunge. UNSELECT is checked for below.
+            await open.CloseAsync(expunge: false, Token);
         }
         await Client.EnableQuickResyncAsync(Token);
-        return true;
+        quickResyncEnabled = true;
+    }
+
+    /// <summary>
+    /// On a QRESYNC server without UNSELECT, enables QRESYNC right after sign-in (one round trip per session), since
+    /// leaving a selected folder would need CLOSE. Elsewhere QRESYNC is enabled only when a folder changed.
+    /// </summary>
+    public async Task EnableQuickResyncEarlyAsync()
+    {
+        if (OffersQuickResync && !Client.Capabilities.HasFlag(ImapCapabilities.Unselect))
+        {
+            await EnableQuickResyncAsync(open: null);
+        }
     }
 
     /// <summary>ESEARCH (RFC 4731): a UID search can answer with ranges ("1:4999,5001:50000") instead of every UID.</summary>

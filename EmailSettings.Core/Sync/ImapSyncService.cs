@@ -175,7 +175,7 @@ public sealed class ImapSyncService(
             {
                 throw new SyncFailures.ConnectionFailedException(refusal);
             }
-            var quickResync = await connection.EnableQuickResyncAsync();
+            await connection.EnableQuickResyncEarlyAsync();
             foreach (var folder in folders)
             {
                 var mailbox = await connection.FindFolderAsync(folder.Name);
@@ -186,7 +186,7 @@ public sealed class ImapSyncService(
                 }
                 try
                 {
-                    await MirrorFolderAsync(account, connection, folder, mailbox, quickResync, settings.BatchSize, run, ct);
+                    await MirrorFolderAsync(account, connection, folder, mailbox, settings.BatchSize, run, ct);
                 }
                 catch (FolderGoneException)
                 {
@@ -207,59 +207,68 @@ public sealed class ImapSyncService(
         }
     }
 
-    /// <summary>Mirrors one open folder: what the server removed and re-flagged, then what is new.</summary>
+    /// <summary>Mirrors one folder: what the server removed and re-flagged, then what is new.</summary>
+    /// <remarks>
+    /// The folder is first opened with a plain EXAMINE, exactly as a bare session does, so a folder that did not change
+    /// costs nothing more. Only when its HIGHESTMODSEQ moved does a QRESYNC server get asked what changed: the folder is
+    /// examined again with the stored state (ENABLE QRESYNC first, once per session, from the authenticated state that
+    /// UNSELECT returns to), and the server reports, while opening, the UIDs of 1:LastSyncedUid expunged since the stored
+    /// HIGHESTMODSEQ (VANISHED (EARLIER)) and the flags changed since (FETCH).
+    /// </remarks>
     private async Task MirrorFolderAsync(
-        EmailAccount account, ImapMailConnection connection, SyncFolder state, IMailFolder mailbox, bool quickResync,
+        EmailAccount account, ImapMailConnection connection, SyncFolder state, IMailFolder mailbox,
         int batchSize, RunProgress run, CancellationToken ct)
     {
-        // QRESYNC: open with the stored state; the server then reports, while opening, the UIDs of 1:LastSyncedUid
-        // expunged since the stored HIGHESTMODSEQ (VANISHED (EARLIER)) and the flags changed since (FETCH).
-        var known = quickResync && state is { UidValidity: { } storedValidity, HighestModSeq: { } storedModSeq, LastSyncedUid: > 0 }
-            ? new QuickResyncState((uint)storedValidity, (ulong)storedModSeq, new UniqueIdRange(
-                new UniqueId((uint)storedValidity, 1), new UniqueId((uint)storedValidity, (uint)state.LastSyncedUid)))
-            : null;
-        var reported = new ServerChanges();
-        if (known is not null)
-        {
-            mailbox.MessagesVanished += reported.OnVanished;
-            mailbox.MessageFlagsChanged += reported.OnFlagsChanged;
-        }
-        try
-        {
-            await connection.ExamineAsync(mailbox, known);
-        }
-        finally
-        {
-            mailbox.MessagesVanished -= reported.OnVanished;
-            mailbox.MessageFlagsChanged -= reported.OnFlagsChanged;
-        }
+        await connection.ExamineAsync(mailbox, known: null);
         connection.BeginWork("during the sync");
 
         var accountId = account.Id;
-        var validity = (long)mailbox.UidValidity;
-        var uidNext = mailbox.UidNext is { } next ? (long?)next.Id : null;
-        long? modSeq = mailbox.Supports(FolderFeature.ModSequences) && mailbox.HighestModSeq > 0 ? (long)mailbox.HighestModSeq : null;
-        var sameGeneration = state.UidValidity == validity;
-        var lastUid = sameGeneration ? state.LastSyncedUid : 0;
-
-        // Rows of an older UIDVALIDITY: present right after the server renumbered the folder, or when a run that was
-        // replacing them got interrupted. Two index range seeks, so this stays cheap for any folder size.
-        bool hasOldGeneration;
-        await using (var db = await dbFactory.CreateForTenantAsync(account.TenantId, ct))
-        {
-            hasOldGeneration = await db.SyncedMessages.AnyAsync(m => m.SyncFolderId == state.Id && m.UidValidity < validity, ct)
-                || await db.SyncedMessages.AnyAsync(m => m.SyncFolderId == state.Id && m.UidValidity > validity, ct);
-        }
-
-        var noNewMessages = uidNext is { } n && n <= lastUid + 1;
-        if (sameGeneration && noNewMessages && !hasOldGeneration
-            && (modSeq is not null ? state.HighestModSeq == modSeq : await CountStoredAsync(account, state, validity, lastUid, ct) == mailbox.Count))
+        var view = FolderView.Of(mailbox, state);
+        var hasOldGeneration = await HasOldGenerationAsync(account, state, view.Validity, ct);
+        if (view.SameGeneration && view.NoNewMessages && !hasOldGeneration
+            && (view.ModSeq is not null ? state.HighestModSeq == view.ModSeq : await CountStoredAsync(account, state, view.Validity, view.LastUid, ct) == mailbox.Count))
         {
             // With CONDSTORE an equal HIGHESTMODSEQ also rules out expunges and flag changes; without it, an equal
             // message count with no new UID rules out expunges (flags cannot be compared cheaply without CONDSTORE).
-            logger.LogDebug("Account {AccountId}: {Folder} unchanged (UIDNEXT {UidNext}, HIGHESTMODSEQ {ModSeq})", accountId, state.Name, uidNext, modSeq);
+            logger.LogDebug("Account {AccountId}: {Folder} unchanged (UIDNEXT {UidNext}, HIGHESTMODSEQ {ModSeq})", accountId, state.Name, view.UidNext, view.ModSeq);
             return;
         }
+
+        var reported = new ServerChanges();
+        var resynced = false;
+        if (connection.OffersQuickResync && view is { SameGeneration: true, LastUid: > 0, ModSeq: not null } && state.HighestModSeq is { } storedModSeq)
+        {
+            var known = new QuickResyncState((uint)view.Validity, (ulong)storedModSeq, new UniqueIdRange(
+                new UniqueId((uint)view.Validity, 1), new UniqueId((uint)view.Validity, (uint)view.LastUid)));
+            await connection.EnableQuickResyncAsync(mailbox);
+            mailbox.MessagesVanished += reported.OnVanished;
+            mailbox.MessageFlagsChanged += reported.OnFlagsChanged;
+            try
+            {
+                await connection.ExamineAsync(mailbox, known);
+            }
+            finally
+            {
+                mailbox.MessagesVanished -= reported.OnVanished;
+                mailbox.MessageFlagsChanged -= reported.OnFlagsChanged;
+            }
+            connection.BeginWork("during the sync");
+            var again = FolderView.Of(mailbox, state);
+            resynced = again.SameGeneration;
+            if (again.Validity != view.Validity)
+            {
+                // Renumbered between the two EXAMINEs: the server ignored the stored state; start the generation over.
+                hasOldGeneration = await HasOldGenerationAsync(account, state, again.Validity, ct);
+            }
+            view = again;
+        }
+
+        var validity = view.Validity;
+        var uidNext = view.UidNext;
+        var modSeq = view.ModSeq;
+        var sameGeneration = view.SameGeneration;
+        var lastUid = view.LastUid;
+        var noNewMessages = view.NoNewMessages;
 
         IList<UniqueId> newUids = [];
         if (!noNewMessages)
@@ -272,7 +281,7 @@ public sealed class ImapSyncService(
 
         if (sameGeneration && lastUid > 0)
         {
-            if (known is not null)
+            if (resynced)
             {
                 logger.LogDebug("Account {AccountId}: {Folder}: QRESYNC reported {Vanished} expunged UIDs and {Flags} flag changes",
                     accountId, state.Name, reported.Vanished.Count, reported.Flags.Count);
@@ -298,6 +307,35 @@ public sealed class ImapSyncService(
         var finalLastUid = Math.Max(lastUid, Math.Max(newUids.Count > 0 ? newUids[^1].Id : 0, (uidNext ?? 1) - 1));
         await StoreNewMessagesAsync(account, state, mailbox, validity, newUids, finalLastUid, modSeq, sameGeneration, hasOldGeneration,
             batchSize, run, ct);
+    }
+
+    /// <summary>
+    /// Rows of an older UIDVALIDITY: present right after the server renumbered the folder, or when a run that was
+    /// replacing them got interrupted. Two index range seeks, so this stays cheap for any folder size.
+    /// </summary>
+    private async Task<bool> HasOldGenerationAsync(EmailAccount account, SyncFolder state, long validity, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateForTenantAsync(account.TenantId, ct);
+        return await db.SyncedMessages.AnyAsync(m => m.SyncFolderId == state.Id && m.UidValidity < validity, ct)
+            || await db.SyncedMessages.AnyAsync(m => m.SyncFolderId == state.Id && m.UidValidity > validity, ct);
+    }
+
+    /// <summary>What an EXAMINE told about the folder, next to its stored position.</summary>
+    private sealed record FolderView(long Validity, long? UidNext, long? ModSeq, bool SameGeneration, long LastUid)
+    {
+        public bool NoNewMessages => UidNext is { } n && n <= LastUid + 1;
+
+        public static FolderView Of(IMailFolder mailbox, SyncFolder state)
+        {
+            var validity = (long)mailbox.UidValidity;
+            var same = state.UidValidity == validity;
+            return new FolderView(
+                validity,
+                mailbox.UidNext is { } next ? next.Id : null,
+                mailbox.Supports(FolderFeature.ModSequences) && mailbox.HighestModSeq > 0 ? (long)mailbox.HighestModSeq : null,
+                same,
+                same ? state.LastSyncedUid : 0);
+        }
     }
 
     /// <summary>

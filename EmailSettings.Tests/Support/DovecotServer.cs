@@ -353,6 +353,15 @@ public sealed class DovecotServer : IAsyncDisposable
         "STATUS=SIZE SAVEDATE LITERAL+ NOTIFY SPECIAL-USE",
     ];
 
+    /// <summary>Dovecot's list with QRESYNC but without UNSELECT (RFC 3691), which some QRESYNC servers lack.</summary>
+    public static readonly IReadOnlyList<string> WithoutUnselect =
+    [
+        "imap_capability = IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT SORT=DISPLAY THREAD=REFERENCES THREAD=REFS " +
+        "THREAD=ORDEREDSUBJECT MULTIAPPEND URL-PARTIAL CATENATE CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED I18NLEVEL=1 " +
+        "CONDSTORE QRESYNC ESEARCH ESORT SEARCHRES WITHIN CONTEXT=SEARCH LIST-STATUS BINARY MOVE SNIPPET=FUZZY PREVIEW=FUZZY PREVIEW " +
+        "STATUS=SIZE SAVEDATE LITERAL+ NOTIFY SPECIAL-USE",
+    ];
+
     /// <summary>As <see cref="WithoutQuickResync"/>, without CONDSTORE and ESEARCH too: no mod-sequences at all.</summary>
     public static readonly IReadOnlyList<string> WithoutCondStore =
         ["imap_capability = IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ UIDPLUS NAMESPACE SPECIAL-USE"];

@@ -9,15 +9,16 @@ namespace EmailSettings.Tests.Core.Sync;
 
 /// <summary>
 /// The local copy follows the server: messages expunged there are removed, flags changed there are mirrored. Against
-/// three real Dovecots: with QRESYNC (Dovecot's default), with CONDSTORE only (as Gmail), and with neither.
+/// real Dovecots: with QRESYNC (Dovecot's default; also without UNSELECT), with CONDSTORE only (as Gmail), and with neither.
 /// </summary>
 public sealed class SyncMirrorTests(SyncMirrorTests.Servers servers) : IClassFixture<SyncMirrorTests.Servers>
 {
     public const string QResync = "QRESYNC";
+    public const string QResyncNoUnselect = "QRESYNC without UNSELECT";
     public const string CondStoreOnly = "CONDSTORE only";
     public const string Plain = "neither";
 
-    public static TheoryData<string> Kinds => new() { QResync, CondStoreOnly, Plain };
+    public static TheoryData<string> Kinds => new() { QResync, QResyncNoUnselect, CondStoreOnly, Plain };
 
     [Theory]
     [MemberData(nameof(Kinds))]
@@ -69,7 +70,7 @@ public sealed class SyncMirrorTests(SyncMirrorTests.Servers servers) : IClassFix
         Flags(byName["Test message 1"]).Should().Be((false, false, false));
         bed.Host.Logs.AllText.Should().Contain(kind switch
         {
-            QResync => "QRESYNC reported 2 expunged UIDs and 3 flag changes",
+            QResync or QResyncNoUnselect => "QRESYNC reported 2 expunged UIDs and 3 flag changes",
             _ => "compared 10 stored UIDs with 8 on the server; 1 of 1 buckets differ: 2 expunged",
         });
 
@@ -148,7 +149,7 @@ public sealed class SyncMirrorTests(SyncMirrorTests.Servers servers) : IClassFix
         outcome.Removed.Should().Be(802);
         var left = (await bed.MessagesAsync(id)).Select(m => (uint)m.Uid).ToList();
         left.Should().Equal(uids.Except(gone));
-        if (kind != QResync)
+        if (kind is CondStoreOnly or Plain)
         {
             // Only the UIDs of the buckets (256 UIDs each) that differ are read: the four the run at the start
             // touches, and one each for the two scattered messages.
@@ -214,12 +215,14 @@ public sealed class SyncMirrorTests(SyncMirrorTests.Servers servers) : IClassFix
     public sealed class Servers : IAsyncLifetime
     {
         public DovecotServer Full { get; private set; } = null!;
+        public DovecotServer NoUnselect { get; private set; } = null!;
         public DovecotServer CondStoreOnly { get; private set; } = null!;
         public DovecotServer Plain { get; private set; } = null!;
 
         public DovecotServer For(string kind) => kind switch
         {
             QResync => Full,
+            QResyncNoUnselect => NoUnselect,
             SyncMirrorTests.CondStoreOnly => CondStoreOnly,
             _ => Plain,
         };
@@ -227,6 +230,7 @@ public sealed class SyncMirrorTests(SyncMirrorTests.Servers servers) : IClassFix
         public async Task InitializeAsync()
         {
             Full = await DovecotServer.StartAsync();
+            NoUnselect = await DovecotServer.StartAsync(null, DovecotServer.WithoutUnselect);
             CondStoreOnly = await DovecotServer.StartAsync(null, DovecotServer.WithoutQuickResync);
             Plain = await DovecotServer.StartAsync(null, DovecotServer.WithoutCondStore);
             await AssertCapabilitiesAsync();
@@ -235,7 +239,8 @@ public sealed class SyncMirrorTests(SyncMirrorTests.Servers servers) : IClassFix
         /// <summary>Each server advertises what its name says, as MailKit sees it after login.</summary>
         private async Task AssertCapabilitiesAsync()
         {
-            foreach (var (server, condStore, qresync) in new[] { (Full, true, true), (CondStoreOnly, true, false), (Plain, false, false) })
+            foreach (var (server, condStore, qresync, unselect) in new[]
+                     { (Full, true, true, true), (NoUnselect, true, true, false), (CondStoreOnly, true, false, true), (Plain, false, false, false) })
             {
                 server.AddUser("capabilities", SyncTestBed.Password);
                 using var client = new ImapClient { ServerCertificateValidationCallback = TestCertificates.AcceptOnly(server.CertificateSha256) };
@@ -243,6 +248,7 @@ public sealed class SyncMirrorTests(SyncMirrorTests.Servers servers) : IClassFix
                 await client.AuthenticateAsync("capabilities", SyncTestBed.Password);
                 client.Capabilities.HasFlag(ImapCapabilities.CondStore).Should().Be(condStore);
                 client.Capabilities.HasFlag(ImapCapabilities.QuickResync).Should().Be(qresync);
+                client.Capabilities.HasFlag(ImapCapabilities.Unselect).Should().Be(unselect, client.Capabilities.ToString());
                 await client.DisconnectAsync(true);
             }
         }
@@ -250,6 +256,7 @@ public sealed class SyncMirrorTests(SyncMirrorTests.Servers servers) : IClassFix
         public async Task DisposeAsync()
         {
             await Full.DisposeAsync();
+            await NoUnselect.DisposeAsync();
             await CondStoreOnly.DisposeAsync();
             await Plain.DisposeAsync();
         }
