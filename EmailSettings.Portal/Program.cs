@@ -9,7 +9,16 @@ using MudBlazor.Services;
 var isCommand = CreateAdminCommand.IsCommand(args);
 var builder = WebApplication.CreateBuilder(isCommand ? [] : args);
 
-builder.AddEmailSettingsCore();
+try
+{
+    builder.AddEmailSettingsCore();
+}
+catch (DatabaseConfigurationException ex)
+{
+    // Wrong Database:Provider or connection string: say which setting to fix, without a stack trace.
+    StartupError(ex);
+    return;
+}
 builder.AddPortalAuthentication();
 
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
@@ -24,7 +33,16 @@ builder.Services.AddMudServices(options =>
 
 var app = builder.Build();
 
-await app.Services.InitializeEmailSettingsDatabaseAsync(seedDemoTenant: false);
+try
+{
+    await app.Services.InitializeEmailSettingsDatabaseAsync(seedDemoTenant: false);
+}
+catch (DatabaseConfigurationException ex)
+{
+    // The database cannot be reached or opened.
+    StartupError(ex);
+    return;
+}
 
 if (isCommand)
 {
@@ -53,6 +71,12 @@ app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.MapPortalAccountEndpoints();
 
 await app.RunAsync();
+
+static void StartupError(DatabaseConfigurationException ex)
+{
+    Console.Error.WriteLine($"EmailSettings cannot start: {ex.Message}");
+    Environment.ExitCode = 1;
+}
 
 /// <summary>Visible to WebApplicationFactory in the tests.</summary>
 public partial class Program;

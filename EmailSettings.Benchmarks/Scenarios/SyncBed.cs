@@ -26,14 +26,14 @@ public sealed class SyncBed : IAsyncDisposable
     private readonly Dictionary<int, Mailbox> mailboxes = [];
     private int serverId;
 
-    private SyncBed(DovecotServer dovecot, BenchCoreHost host)
+    private SyncBed(DovecotServer dovecot, CoreTestHost host)
     {
         Dovecot = dovecot;
         Host = host;
     }
 
     public DovecotServer Dovecot { get; }
-    public BenchCoreHost Host { get; }
+    public CoreTestHost Host { get; }
     public SyncCoordinator Coordinator => Host.Services.GetRequiredService<SyncCoordinator>();
 
     public sealed record Mailbox(int Size, string User, int AccountId, int FolderId);
@@ -51,14 +51,14 @@ public sealed class SyncBed : IAsyncDisposable
             Console.WriteLine($"Dovecot settings added by BENCH_DOVECOT_SETTINGS: {string.Join("; ", settings)}");
         }
         var dovecot = await DovecotServer.StartAsync(certificate: null, [.. serverSettings ?? [], .. settings]);
-        var host = await BenchCoreHost.CreateAsync(b =>
+        var host = await CoreTestHost.CreateAsync(b =>
         {
             b.Configuration["Sync:Timeout"] = "00:02:00";
             if (Environment.GetEnvironmentVariable("BENCH_SYNC_BATCH") is { } batch)
             {
                 b.Configuration["Sync:BatchSize"] = batch;
             }
-        });
+        }, captureLogs: false);
         return new SyncBed(dovecot, host);
     }
 
@@ -88,7 +88,7 @@ public sealed class SyncBed : IAsyncDisposable
         await using var db = await Host.CreateDbContextAsync();
         if (serverId == 0)
         {
-            var server = new MailServer { TenantId = BenchCoreHost.TenantId, Name = "Outbound", SmtpHost = "smtp.example.com", CreatedAt = DateTime.UtcNow, UpdatedAt = DateTime.UtcNow };
+            var server = new MailServer { TenantId = Host.TenantA, Name = "Outbound", SmtpHost = "smtp.example.com", CreatedAt = DateTime.UtcNow, UpdatedAt = DateTime.UtcNow };
             db.MailServers.Add(server);
             await db.SaveChangesAsync();
             serverId = server.Id;
@@ -96,7 +96,7 @@ public sealed class SyncBed : IAsyncDisposable
         var address = $"{user}@example.com";
         var account = new EmailAccount
         {
-            TenantId = BenchCoreHost.TenantId,
+            TenantId = Host.TenantA,
             EmailAddress = address,
             NormalizedEmailAddress = address.ToUpperInvariant(),
             DisplayName = $"Inbox {size}",
@@ -112,7 +112,7 @@ public sealed class SyncBed : IAsyncDisposable
         };
         db.EmailAccounts.Add(account);
         await db.SaveChangesAsync();
-        var inbox = new SyncFolder { TenantId = BenchCoreHost.TenantId, EmailAccountId = account.Id, Name = SyncFolder.Inbox, CreatedAt = DateTime.UtcNow };
+        var inbox = new SyncFolder { TenantId = Host.TenantA, EmailAccountId = account.Id, Name = SyncFolder.Inbox, CreatedAt = DateTime.UtcNow };
         db.SyncFolders.Add(inbox);
         await db.SaveChangesAsync();
         var mailbox = new Mailbox(size, user, account.Id, inbox.Id);
@@ -212,7 +212,7 @@ public sealed class SyncBed : IAsyncDisposable
         command.CommandText =
             "INSERT INTO SyncedMessages (TenantId, EmailAccountId, SyncFolderId, UidValidity, Uid, MessageId, \"From\", \"To\", Subject, Date, Size, IsSeen, IsFlagged, IsAnswered, Preview, SyncedAt) " +
             "VALUES ($tenant, $account, $folder, $validity, $uid, $messageId, 'Test Sender <sender@example.com>', 'Test User <user@example.com>', $subject, $date, 400, 0, 0, 0, 'Hello, this is a test message.', $now)";
-        command.Parameters.AddWithValue("$tenant", BenchCoreHost.TenantId.ToString().ToUpperInvariant());
+        command.Parameters.AddWithValue("$tenant", Host.TenantA.ToString().ToUpperInvariant());
         command.Parameters.AddWithValue("$account", mailbox.AccountId);
         command.Parameters.AddWithValue("$folder", mailbox.FolderId);
         command.Parameters.AddWithValue("$validity", validity);
@@ -244,7 +244,7 @@ public sealed class SyncBed : IAsyncDisposable
     /// <summary>As <see cref="SyncAsync(Mailbox, int)"/>, for an outcome with removed and re-flagged messages too.</summary>
     public async Task SyncAsync(Mailbox mailbox, SyncOutcome expected)
     {
-        var outcome = await Coordinator.RunAsync(BenchCoreHost.TenantId, mailbox.AccountId, SyncTrigger.Manual, CancellationToken.None);
+        var outcome = await Coordinator.RunAsync(Host.TenantA, mailbox.AccountId, SyncTrigger.Manual, CancellationToken.None);
         if (outcome != expected)
         {
             throw new InvalidOperationException($"Sync of the {mailbox.Size} mailbox: {outcome}; expected {expected}.");

@@ -26,6 +26,10 @@ public static class FieldLabels
     public const string ImapPassword = "IMAP Password";
     public const string ImapUseTls = "Use TLS/SSL";
     public const string Folders = "Folders to sync";
+    public const string PushEnabled = "Push (IDLE)";
+
+    /// <summary>Add Mail Server's address field for settings detection (not a stored field, so not in <see cref="Of"/>).</summary>
+    public const string DetectFromAddress = "Detect from address";
 
     /// <summary>
     /// The label of a field named as <see cref="Result{T}.FieldErrors"/> and connection-test results name it
@@ -49,6 +53,7 @@ public static class FieldLabels
         nameof(EmailAccountInput.ImapPassword) => ImapPassword,
         nameof(EmailAccountInput.ImapUseTls) => ImapUseTls,
         nameof(EmailAccountInput.Folders) => Folders,
+        nameof(EmailAccountInput.PushEnabled) => PushEnabled,
         _ => field,
     };
 }

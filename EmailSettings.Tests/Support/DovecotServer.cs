@@ -116,6 +116,7 @@ public sealed class DovecotServer : IAsyncDisposable
             throw new PlatformNotSupportedException(WindowsNotSupported);
         }
 
+        ExternalServers.Starting("Dovecot");
         var server = new DovecotServer(certificate ?? TestCertificates.SharedLocalhost) { extraConfigLines = extraConfig };
         try
         {

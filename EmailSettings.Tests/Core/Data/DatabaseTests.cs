@@ -91,60 +91,6 @@ public sealed class DatabaseTests
     }
 
     [Fact]
-    public async Task The_folder_migration_moves_each_accounts_INBOX_position_and_messages_into_an_INBOX_folder()
-    {
-        var root = TempFolder.Create("emailsettings-migration");
-        try
-        {
-            var options = new DbContextOptionsBuilder<EmailSettingsDbContext>()
-                .UseSqlite($"Data Source={Path.Combine(root, "old.db")};Pooling=False").Options;
-            await using (var db = new EmailSettingsDbContext(options))
-            {
-                // A database as the release before folders left it: positions on the accounts.
-                await db.GetService<IMigrator>().MigrateAsync("20261125190200_Initial");
-                await db.Database.ExecuteSqlRawAsync("""
-                    INSERT INTO "Tenants" ("Id", "Name", "CreatedAt") VALUES ('AAAAAAAA-0000-0000-0000-000000000001', 'A', '2026-11-01 08:00:00');
-                    INSERT INTO "MailServers" ("Id", "TenantId", "Name", "SmtpHost", "SmtpPort", "UseTls", "IsDefault", "CreatedAt", "UpdatedAt")
-                        VALUES (1, 'AAAAAAAA-0000-0000-0000-000000000001', 'Out', 'smtp.example.com', 587, 1, 1, '2026-11-01 08:00:00', '2026-11-01 08:00:00');
-                    INSERT INTO "EmailAccounts" ("Id", "TenantId", "EmailAddress", "NormalizedEmailAddress", "DisplayName", "MailServerId", "IsDefault",
-                        "ImapHost", "ImapPort", "ImapUsername", "ImapUseTls", "CreatedAt", "UpdatedAt", "ConsecutiveSyncFailures",
-                        "UidValidity", "LastSyncedUid", "HighestModSeq")
-                        VALUES (7, 'AAAAAAAA-0000-0000-0000-000000000001', 'a@example.com', 'A@EXAMPLE.COM', 'Support', 1, 1,
-                        'imap.example.com', 993, 'a', 1, '2026-11-01 08:00:00', '2026-11-02 08:00:00', 2, 1700000000, 42, 99),
-                        (8, 'AAAAAAAA-0000-0000-0000-000000000001', 'b@example.com', 'B@EXAMPLE.COM', 'Never synced', NULL, 0,
-                        NULL, 993, NULL, 1, '2026-11-01 08:00:00', '2026-11-01 08:00:00', 0, NULL, 0, NULL);
-                    INSERT INTO "SyncedMessages" ("TenantId", "EmailAccountId", "UidValidity", "Uid", "From", "To", "Subject", "Size", "IsSeen", "Preview", "SyncedAt")
-                        VALUES ('AAAAAAAA-0000-0000-0000-000000000001', 7, 1700000000, 41, 'x', 'y', 'Hello', 10, 1, '', '2026-11-02 08:00:00'),
-                        ('AAAAAAAA-0000-0000-0000-000000000001', 7, 1700000000, 42, 'x', 'y', 'World', 10, 0, '', '2026-11-02 08:00:00');
-                    INSERT INTO "EmailLog" ("TenantId", "EmailAccountId", "FromAddress", "AttemptedAt", "Recipients", "Subject", "Status")
-                        VALUES ('AAAAAAAA-0000-0000-0000-000000000001', 7, 'a@example.com', '2026-11-02 09:00:00', 'c@example.com', 'Hi', 'Sent');
-                    """);
-
-                await db.Database.MigrateAsync();
-            }
-
-            await using var after = new EmailSettingsDbContext(options);
-            after.ScopeToAllTenants();
-            var folders = await after.SyncFolders.OrderBy(f => f.EmailAccountId).ToListAsync();
-            folders.Select(f => (f.EmailAccountId, f.Name, f.UidValidity, f.LastSyncedUid, f.HighestModSeq)).Should().Equal(
-                (7, "INBOX", (long?)1700000000, 42L, (long?)99),
-                (8, "INBOX", (long?)null, 0L, (long?)null));
-            var messages = await after.SyncedMessages.OrderBy(m => m.Uid).ToListAsync();
-            messages.Select(m => (m.Subject, m.SyncFolderId, m.IsSeen, m.IsFlagged, m.IsAnswered)).Should().Equal(
-                ("Hello", folders[0].Id, true, false, false), ("World", folders[0].Id, false, false, false));
-            (await after.EmailAccounts.Select(a => new { a.Id, a.DisplayName, a.ConsecutiveSyncFailures, a.IsDefault }).OrderBy(a => a.Id).ToListAsync())
-                .Should().BeEquivalentTo([new { Id = 7, DisplayName = "Support", ConsecutiveSyncFailures = 2, IsDefault = true },
-                    new { Id = 8, DisplayName = "Never synced", ConsecutiveSyncFailures = 0, IsDefault = false }]);
-            (await after.EmailLog.Select(e => e.EmailAccountId).SingleAsync()).Should().Be(7, "rebuilding the accounts table keeps the log's link");
-            (await after.Database.SqlQueryRaw<int>("SELECT COUNT(*) AS \"Value\" FROM pragma_foreign_key_check").SingleAsync()).Should().Be(0);
-        }
-        finally
-        {
-            TempFolder.Delete(root);
-        }
-    }
-
-    [Fact]
     public async Task Initializing_twice_is_harmless()
     {
         await using var host = await CoreTestHost.CreateAsync();

@@ -1,17 +1,13 @@
 using Bunit;
-using EmailSettings.Core.Messages;
 using EmailSettings.Core.Sync;
-using EmailSettings.Core.Tenancy;
 using EmailSettings.Portal.Components.Pages.EmailSettings;
 using EmailSettings.Tests.Core.Sync;
 using EmailSettings.Tests.Support;
 using MailKit;
-using Microsoft.Extensions.DependencyInjection;
-using MudBlazor;
-using MudBlazor.Services;
 
 namespace EmailSettings.Tests.Portal.EmailSettings;
 
+[Trait("Category", "Integration")]
 public sealed class AccountMessagesPageTests(SharedDovecot dovecot) : IClassFixture<SharedDovecot>
 {
     [Fact]
@@ -72,7 +68,8 @@ public sealed class AccountMessagesPageTests(SharedDovecot dovecot) : IClassFixt
         await SyncFoldersTests.AppendToFolderAsync(dovecot.Server, user, "Sent", Enumerable.Range(11, 2).Select(n => DovecotServer.CreateMessage(n)));
         await SyncFoldersTests.ChooseFoldersAsync(bed, id, SyncFolder.Inbox, "Sent");
         await bed.SyncAsync(id);
-        await using var ctx = CreateContext(bed, bed.Host.TenantA, out var popovers);
+        await using var ctx = CreateContext(bed, bed.Host.TenantA);
+        var popovers = ctx.Providers;
         var page = ctx.Render<AccountMessagesPage>(p => p.Add(x => x.AccountId, id));
 
         page.WaitForAssertion(() => page.FindAll("tbody tr").Should().HaveCount(5));
@@ -103,18 +100,5 @@ public sealed class AccountMessagesPageTests(SharedDovecot dovecot) : IClassFixt
         page.WaitForAssertion(() => page.Find("#folder-filter").GetAttribute("value").Should().Be("Sent (1)"));
     }
 
-    private static BunitContext CreateContext(SyncTestBed bed, Guid tenantId) => CreateContext(bed, tenantId, out _);
-
-    private static BunitContext CreateContext(SyncTestBed bed, Guid tenantId, out IRenderedComponent<MudPopoverProvider> popovers)
-    {
-        var ctx = new BunitContext();
-        ctx.JSInterop.Mode = JSRuntimeMode.Loose;
-        ctx.Services.AddMudServices();
-        ctx.Services.AddSingleton(bed.Notifier);
-        ctx.Services.AddSingleton<ITenantContext>(new FixedTenantContext(tenantId));
-        ctx.Services.AddScoped(_ => bed.Host.Get<SyncService>(tenantId));
-        ctx.Services.AddScoped(_ => bed.Host.Get<MessageService>(tenantId));
-        popovers = ctx.Render<MudPopoverProvider>();
-        return ctx;
-    }
+    private static BunitCore CreateContext(SyncTestBed bed, Guid tenantId) => BunitCore.For(bed.Host, tenantId);
 }

@@ -11,8 +11,8 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace EmailSettings.Core.Data.Migrations
 {
     [DbContext(typeof(EmailSettingsDbContext))]
-    [Migration("20261203120352_SyncFolders")]
-    partial class SyncFolders
+    [Migration("20261203092030_OneDefaultFilterForEveryProvider")]
+    partial class OneDefaultFilterForEveryProvider
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -44,6 +44,9 @@ namespace EmailSettings.Core.Data.Migrations
 
                     b.Property<DateTime?>("FailingSince")
                         .HasColumnType("TEXT");
+
+                    b.Property<long?>("HighestModSeq")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("ImapHost")
                         .HasMaxLength(253)
@@ -86,6 +89,9 @@ namespace EmailSettings.Core.Data.Migrations
                     b.Property<DateTime?>("LastSyncSucceededAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<long>("LastSyncedUid")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int?>("MailServerId")
                         .HasColumnType("INTEGER");
 
@@ -97,6 +103,9 @@ namespace EmailSettings.Core.Data.Migrations
                     b.Property<Guid>("TenantId")
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("UidValidity")
+                        .HasColumnType("INTEGER");
+
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("TEXT");
 
@@ -107,7 +116,7 @@ namespace EmailSettings.Core.Data.Migrations
                     b.HasIndex("TenantId")
                         .IsUnique()
                         .HasDatabaseName("IX_EmailAccounts_OneDefaultPerTenant")
-                        .HasFilter("\"IsDefault\" = 1");
+                        .HasFilter("\"IsDefault\"");
 
                     b.HasIndex("TenantId", "NormalizedEmailAddress")
                         .IsUnique();
@@ -234,7 +243,7 @@ namespace EmailSettings.Core.Data.Migrations
                     b.HasIndex("TenantId")
                         .IsUnique()
                         .HasDatabaseName("IX_MailServers_OneDefaultPerTenant")
-                        .HasFilter("\"IsDefault\" = 1");
+                        .HasFilter("\"IsDefault\"");
 
                     b.HasIndex("TenantId", "Name");
 
@@ -258,12 +267,6 @@ namespace EmailSettings.Core.Data.Migrations
                         .HasMaxLength(1000)
                         .HasColumnType("TEXT");
 
-                    b.Property<bool>("IsAnswered")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<bool>("IsFlagged")
-                        .HasColumnType("INTEGER");
-
                     b.Property<bool>("IsSeen")
                         .HasColumnType("INTEGER");
 
@@ -283,9 +286,6 @@ namespace EmailSettings.Core.Data.Migrations
                         .IsRequired()
                         .HasMaxLength(1000)
                         .HasColumnType("TEXT");
-
-                    b.Property<int>("SyncFolderId")
-                        .HasColumnType("INTEGER");
 
                     b.Property<DateTime>("SyncedAt")
                         .HasColumnType("TEXT");
@@ -310,9 +310,7 @@ namespace EmailSettings.Core.Data.Migrations
 
                     b.HasIndex("EmailAccountId", "Date");
 
-                    b.HasIndex("SyncFolderId", "Date");
-
-                    b.HasIndex("SyncFolderId", "UidValidity", "Uid")
+                    b.HasIndex("EmailAccountId", "UidValidity", "Uid")
                         .IsUnique();
 
                     b.ToTable("SyncedMessages");
@@ -372,45 +370,6 @@ namespace EmailSettings.Core.Data.Migrations
                     b.HasIndex("TenantId", "AttemptedAt");
 
                     b.ToTable("EmailLog");
-                });
-
-            modelBuilder.Entity("EmailSettings.Core.Sync.SyncFolder", b =>
-                {
-                    b.Property<int>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER");
-
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("TEXT");
-
-                    b.Property<int>("EmailAccountId")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long?>("HighestModSeq")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long>("LastSyncedUid")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("Name")
-                        .IsRequired()
-                        .HasMaxLength(500)
-                        .HasColumnType("TEXT");
-
-                    b.Property<Guid>("TenantId")
-                        .HasColumnType("TEXT");
-
-                    b.Property<long?>("UidValidity")
-                        .HasColumnType("INTEGER");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("TenantId");
-
-                    b.HasIndex("EmailAccountId", "Name")
-                        .IsUnique();
-
-                    b.ToTable("SyncFolders");
                 });
 
             modelBuilder.Entity("EmailSettings.Core.Tenancy.Tenant", b =>
@@ -601,12 +560,6 @@ namespace EmailSettings.Core.Data.Migrations
                         .HasForeignKey("EmailAccountId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
-
-                    b.HasOne("EmailSettings.Core.Sync.SyncFolder", null)
-                        .WithMany()
-                        .HasForeignKey("SyncFolderId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
                 });
 
             modelBuilder.Entity("EmailSettings.Core.Sending.EmailLogEntry", b =>
@@ -615,21 +568,6 @@ namespace EmailSettings.Core.Data.Migrations
                         .WithMany()
                         .HasForeignKey("EmailAccountId")
                         .OnDelete(DeleteBehavior.SetNull);
-
-                    b.HasOne("EmailSettings.Core.Tenancy.Tenant", null)
-                        .WithMany()
-                        .HasForeignKey("TenantId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-                });
-
-            modelBuilder.Entity("EmailSettings.Core.Sync.SyncFolder", b =>
-                {
-                    b.HasOne("EmailSettings.Core.EmailAccounts.EmailAccount", null)
-                        .WithMany()
-                        .HasForeignKey("EmailAccountId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
 
                     b.HasOne("EmailSettings.Core.Tenancy.Tenant", null)
                         .WithMany()
