@@ -1,3 +1,4 @@
+using EmailSettings.Core.Data;
 using EmailSettings.Core.EmailAccounts;
 using EmailSettings.Core.Sync;
 using EmailSettings.Tests.Support;
@@ -7,12 +8,15 @@ using MimeKit;
 namespace EmailSettings.Tests.Core.Sync;
 
 /// <summary>An account syncs INBOX and the folders the admin adds, each with its own position, against a real Dovecot.</summary>
-public sealed class SyncFoldersTests(SharedDovecot dovecot) : IClassFixture<SharedDovecot>
+[Trait("Category", "Integration")]
+public class SyncFoldersTests(SharedDovecot dovecot) : IClassFixture<SharedDovecot>
 {
+    protected virtual DatabaseProvider Provider => DatabaseProvider.Sqlite;
+
     [Fact]
     public async Task Two_folders_are_synced_independently_each_with_its_own_position()
     {
-        await using var bed = await SyncTestBed.CreateAsync(dovecot.Server, batchSize: 3);
+        await using var bed = await SyncTestBed.CreateAsync(Provider, dovecot.Server, batchSize: 3);
         var (id, user) = await bed.AddAccountAsync();
         await bed.AppendAsync(user, 1, 5);
         await AppendToFolderAsync(user, "Sent", 101, 4);
@@ -53,7 +57,7 @@ public sealed class SyncFoldersTests(SharedDovecot dovecot) : IClassFixture<Shar
     [Fact]
     public async Task A_UIDVALIDITY_reset_of_one_folder_re_syncs_only_that_folder()
     {
-        await using var bed = await SyncTestBed.CreateAsync(dovecot.Server);
+        await using var bed = await SyncTestBed.CreateAsync(Provider, dovecot.Server);
         var (id, user) = await bed.AddAccountAsync();
         await bed.AppendAsync(user, 1, 4);
         await AppendToFolderAsync(user, "Archive", 201, 6);
@@ -82,7 +86,7 @@ public sealed class SyncFoldersTests(SharedDovecot dovecot) : IClassFixture<Shar
     [Fact]
     public async Task A_folder_gone_from_the_server_fails_the_sync_by_name_while_the_others_still_sync()
     {
-        await using var bed = await SyncTestBed.CreateAsync(dovecot.Server);
+        await using var bed = await SyncTestBed.CreateAsync(Provider, dovecot.Server);
         var (id, user) = await bed.AddAccountAsync();
         await bed.AppendAsync(user, 1, 3);
         await ChooseFoldersAsync(bed, id, SyncFolder.Inbox, "Renamed long ago");
@@ -101,7 +105,7 @@ public sealed class SyncFoldersTests(SharedDovecot dovecot) : IClassFixture<Shar
     [Fact]
     public async Task Removing_a_folder_from_the_account_removes_its_messages_and_keeps_the_others_and_their_positions()
     {
-        await using var bed = await SyncTestBed.CreateAsync(dovecot.Server);
+        await using var bed = await SyncTestBed.CreateAsync(Provider, dovecot.Server);
         var (id, user) = await bed.AddAccountAsync();
         await bed.AppendAsync(user, 1, 2);
         await AppendToFolderAsync(user, "Sent", 301, 3);
@@ -121,7 +125,7 @@ public sealed class SyncFoldersTests(SharedDovecot dovecot) : IClassFixture<Shar
     [Fact]
     public async Task Changing_the_mailbox_starts_every_folder_afresh()
     {
-        await using var bed = await SyncTestBed.CreateAsync(dovecot.Server);
+        await using var bed = await SyncTestBed.CreateAsync(Provider, dovecot.Server);
         var (id, user) = await bed.AddAccountAsync();
         await bed.AppendAsync(user, 1, 2);
         await AppendToFolderAsync(user, "Sent", 401, 2);
@@ -142,25 +146,6 @@ public sealed class SyncFoldersTests(SharedDovecot dovecot) : IClassFixture<Shar
             var folder = await bed.FolderAsync(id, name);
             (folder.UidValidity, folder.LastSyncedUid, folder.HighestModSeq).Should().Be(((long?)null, 0L, (long?)null));
         }
-    }
-
-    [Fact]
-    public void The_folder_list_must_name_one_to_twenty_distinct_folders()
-    {
-        static string? Check(params string[] folders) =>
-            new EmailAccountInput { DisplayName = "Support", MailServerId = 1, Folders = folders }
-                .Validate(isCreate: false).GetValueOrDefault(nameof(EmailAccountInput.Folders));
-
-        Check(SyncFolder.Inbox).Should().BeNull();
-        Check("INBOX", "Sent", "Archive.2024").Should().BeNull();
-        Check().Should().Be("Choose at least one folder to sync (INBOX is the usual one).");
-        Check("inbox", "INBOX").Should().Be("The folder \"INBOX\" is chosen twice.");
-        Check("Sent", "Sent").Should().Be("The folder \"Sent\" is chosen twice.");
-        Check("Sent", "sent").Should().BeNull("names other than INBOX are case-sensitive (RFC 3501)");
-        Check(" ").Should().Be("A folder to sync has no name. Choose the folders again with List folders.");
-        Check([.. Enumerable.Range(1, 21).Select(n => $"F{n}")]).Should().Be("Choose at most 20 folders to sync.");
-        Check(new string('x', 501)).Should().StartWith("The folder name \"xxxx").And.EndWith("is longer than 500 characters.");
-        new EmailAccountInput { Folders = ["Sent", "inbox", "Archive"] }.NormalizedFolders().Should().Equal("INBOX", "Archive", "Sent");
     }
 
     private static IEnumerable<string> Subjects(int from, int count) => Enumerable.Range(from, count).Select(n => $"Test message {n}");
@@ -191,5 +176,35 @@ public sealed class SyncFoldersTests(SharedDovecot dovecot) : IClassFixture<Shar
             await target.AppendAsync(message, MessageFlags.None);
         }
         await client.DisconnectAsync(true);
+    }
+}
+
+/// <summary>The same folders, positions and resets on PostgreSQL.</summary>
+[Trait("Category", "Integration")]
+public sealed class SyncFoldersTestsOnPostgres(SharedDovecot dovecot) : SyncFoldersTests(dovecot)
+{
+    protected override DatabaseProvider Provider => DatabaseProvider.Postgres;
+}
+
+/// <summary>The rules for the folder list of an account (no database, no server).</summary>
+public sealed class SyncFolderListTests
+{
+    [Fact]
+    public void The_folder_list_must_name_one_to_twenty_distinct_folders()
+    {
+        static string? Check(params string[] folders) =>
+            new EmailAccountInput { DisplayName = "Support", MailServerId = 1, Folders = folders }
+                .Validate(isCreate: false).GetValueOrDefault(nameof(EmailAccountInput.Folders));
+
+        Check(SyncFolder.Inbox).Should().BeNull();
+        Check("INBOX", "Sent", "Archive.2024").Should().BeNull();
+        Check().Should().Be("Choose at least one folder to sync (INBOX is the usual one).");
+        Check("inbox", "INBOX").Should().Be("The folder \"INBOX\" is chosen twice.");
+        Check("Sent", "Sent").Should().Be("The folder \"Sent\" is chosen twice.");
+        Check("Sent", "sent").Should().BeNull("names other than INBOX are case-sensitive (RFC 3501)");
+        Check(" ").Should().Be("A folder to sync has no name. Choose the folders again with List folders.");
+        Check([.. Enumerable.Range(1, 21).Select(n => $"F{n}")]).Should().Be("Choose at most 20 folders to sync.");
+        Check(new string('x', 501)).Should().StartWith("The folder name \"xxxx").And.EndWith("is longer than 500 characters.");
+        new EmailAccountInput { Folders = ["Sent", "inbox", "Archive"] }.NormalizedFolders().Should().Equal("INBOX", "Archive", "Sent");
     }
 }

@@ -1,3 +1,4 @@
+using EmailSettings.Core.Data;
 using EmailSettings.Core.Messages;
 using EmailSettings.Core.Sync;
 using EmailSettings.Tests.Support;
@@ -11,8 +12,11 @@ namespace EmailSettings.Tests.Core.Sync;
 /// The local copy follows the server: messages expunged there are removed, flags changed there are mirrored. Against
 /// real Dovecots: with QRESYNC (Dovecot's default; also without UNSELECT), with CONDSTORE only (as Gmail), and with neither.
 /// </summary>
-public sealed class SyncMirrorTests(SyncMirrorTests.Servers servers) : IClassFixture<SyncMirrorTests.Servers>
+[Trait("Category", "Integration")]
+public class SyncMirrorTests(SyncMirrorTests.Servers servers) : IClassFixture<SyncMirrorTests.Servers>
 {
+    protected virtual DatabaseProvider Provider => DatabaseProvider.Sqlite;
+
     public const string QResync = "QRESYNC";
     public const string QResyncNoUnselect = "QRESYNC without UNSELECT";
     public const string CondStoreOnly = "CONDSTORE only";
@@ -25,7 +29,7 @@ public sealed class SyncMirrorTests(SyncMirrorTests.Servers servers) : IClassFix
     public async Task Messages_expunged_on_the_server_are_removed_and_changed_flags_follow(string kind)
     {
         var dovecot = servers.For(kind);
-        await using var bed = await SyncTestBed.CreateAsync(dovecot, batchSize: 4);
+        await using var bed = await SyncTestBed.CreateAsync(Provider, dovecot, batchSize: 4);
         var (id, user) = await bed.AddAccountAsync();
         await bed.AppendAsync(user, 1, 10);
         (await bed.SyncAsync(id)).Should().Be(SyncOutcome.Success(10));
@@ -85,7 +89,7 @@ public sealed class SyncMirrorTests(SyncMirrorTests.Servers servers) : IClassFix
     public async Task Flags_removed_on_the_server_are_removed_here_and_the_server_is_never_changed(string kind)
     {
         var dovecot = servers.For(kind);
-        await using var bed = await SyncTestBed.CreateAsync(dovecot);
+        await using var bed = await SyncTestBed.CreateAsync(Provider, dovecot);
         var (id, user) = await bed.AddAccountAsync();
         await bed.AppendAsync(user, 1, 3);
         using (var other = await OtherClientAsync(dovecot, user))
@@ -129,7 +133,7 @@ public sealed class SyncMirrorTests(SyncMirrorTests.Servers servers) : IClassFix
     public async Task Expunging_a_long_run_and_a_few_scattered_messages_of_a_large_folder_reads_only_the_UIDs_around_them(string kind)
     {
         var dovecot = servers.For(kind);
-        await using var bed = await SyncTestBed.CreateAsync(dovecot);
+        await using var bed = await SyncTestBed.CreateAsync(Provider, dovecot);
         var (id, user) = await bed.AddAccountAsync();
         dovecot.DeliverToMaildir(user, Enumerable.Range(1, 3000).Select(n => DovecotServer.CreateMessage(n)));
         (await bed.SyncAsync(id)).Should().Be(SyncOutcome.Success(3000));
@@ -161,7 +165,7 @@ public sealed class SyncMirrorTests(SyncMirrorTests.Servers servers) : IClassFix
     public async Task A_sync_interrupted_after_applying_expunges_resumes_without_counting_them_again()
     {
         // A Dovecot of its own: the test stops it.
-        await using var bed = await SyncTestBed.CreateAsync(batchSize: 2);
+        await using var bed = await SyncTestBed.CreateAsync(Provider, batchSize: 2);
         var (id, user) = await bed.AddAccountAsync();
         await bed.AppendAsync(user, 1, 6);
         await bed.SyncAsync(id);
@@ -261,4 +265,11 @@ public sealed class SyncMirrorTests(SyncMirrorTests.Servers servers) : IClassFix
             await Plain.DisposeAsync();
         }
     }
+}
+
+/// <summary>The same mirroring on PostgreSQL (the bucket comparison's GROUP BY and the range deletes run there too).</summary>
+[Trait("Category", "Integration")]
+public sealed class SyncMirrorTestsOnPostgres(SyncMirrorTests.Servers servers) : SyncMirrorTests(servers)
+{
+    protected override DatabaseProvider Provider => DatabaseProvider.Postgres;
 }
