@@ -19,13 +19,7 @@ public class InterruptedSyncTests
         await bed.AppendAsync(user, 1, 45);
         // Stop the server right after the first batch is committed. The engine fetches the next batch while it commits
         // one, so that prefetched batch may still be stored; the fetch after it hits a dead connection.
-        using var stopper = bed.Notifier.Subscribe(bed.Host.TenantA, async e =>
-        {
-            if (e.Kind == SyncEventKind.Progress && e.Done == 10)
-            {
-                await bed.Dovecot.StopAsync();
-            }
-        });
+        using var stopper = bed.StopServerWhenStored(10);
 
         var interrupted = await bed.SyncAsync(id);
 
@@ -58,13 +52,7 @@ public class InterruptedSyncTests
         await bed.AppendAsync(user, 1, 30);
         await bed.SyncAsync(id);
         bed.Dovecot.ResetUidValidity(user);
-        using var stopper = bed.Notifier.Subscribe(bed.Host.TenantA, async e =>
-        {
-            if (e.Kind == SyncEventKind.Progress && e.Done == 10)
-            {
-                await bed.Dovecot.StopAsync();
-            }
-        });
+        using var stopper = bed.StopServerWhenStored(10);
 
         (await bed.SyncAsync(id)).Status.Should().Be(SyncOutcomeStatus.Failed);
 

@@ -177,13 +177,7 @@ public class SyncMirrorTests(SyncMirrorTests.Servers servers) : IClassFixture<Sy
         }
         await bed.AppendAsync(user, 7, 6);
         // The server goes away once the first batch of new messages is stored: the expunge was applied before it.
-        using var stopper = bed.Notifier.Subscribe(bed.Host.TenantA, async e =>
-        {
-            if (e.Kind == SyncEventKind.Progress && e.Done == 2)
-            {
-                await bed.Dovecot.StopAsync();
-            }
-        });
+        using var stopper = bed.StopServerWhenStored(2);
 
         var interrupted = await bed.SyncAsync(id);
 

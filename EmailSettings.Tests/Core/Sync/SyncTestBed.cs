@@ -123,6 +123,15 @@ public sealed class SyncTestBed : IAsyncDisposable
         return await db.EmailAccounts.AsNoTracking().FirstOrDefaultAsync(a => a.Id == accountId);
     }
 
+    /// <summary>Stops the Dovecot as soon as a sync of the tenant reports <paramref name="done"/> new messages stored; dispose to stop listening.</summary>
+    public IDisposable StopServerWhenStored(int done) => Notifier.Subscribe(Host.TenantA, async e =>
+    {
+        if (e.Kind == SyncEventKind.Progress && e.Done == done)
+        {
+            await Dovecot.StopAsync();
+        }
+    });
+
     /// <summary>Records every event the tenant hears.</summary>
     public EventLog Record(Guid? tenantId = null)
     {
