@@ -125,7 +125,7 @@ public static class SyncScenarios
                     }));
             var (bare, noChange, mirror) = (results[0], results[1], results[2]);
             report.Add(new ResultRow(
-                "6. Mirror sync", $"{size:N0} messages, {expunge} expunged + {reflag} re-flagged, {label}",
+                "8. Mirror sync", $"{size:N0} messages, {expunge} expunged + {reflag} re-flagged, {label}",
                 $"{Report.Ms(mirror.Median)} (min {Report.Ms(mirror.Min)})",
                 $"{Report.Ms(bare.Median)} bare EXAMINE; no-change sync {Report.Ms(noChange.Median)}",
                 $"{Report.X(mirror.Median / bare.Median)} of bare; {Report.X(noChange.Median / bare.Median)} no-change",

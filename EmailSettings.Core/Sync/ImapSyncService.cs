@@ -163,9 +163,7 @@ public sealed class ImapSyncService(
     private async Task RunAsync(EmailAccount account, IReadOnlyList<SyncFolder> folders, string password, RunProgress run, CancellationToken ct)
     {
         var settings = options.Value;
-        var endpoint = new MailEndpoint(ConnectionProtocol.Imap, account.ImapHost!, account.ImapPort, account.ImapUseTls,
-            account.ImapPinnedCertificateSha256, account.DisplayName);
-        using var connection = new ImapMailConnection(endpoint, new PasswordCredential(account.ImapUsername!, password),
+        using var connection = new ImapMailConnection(ImapAccountSession.Endpoint(account), new PasswordCredential(account.ImapUsername!, password),
             MailTimeLimit.PerCommand(settings.Timeout, clock, ct));
         var missing = new List<string>();
         try
