@@ -36,13 +36,13 @@ public sealed class SyncBed : IAsyncDisposable
     public CoreTestHost Host { get; }
     public SyncCoordinator Coordinator => Host.Services.GetRequiredService<SyncCoordinator>();
 
-    public sealed record Mailbox(int Size, string User, int AccountId);
+    public sealed record Mailbox(int Size, string User, int AccountId, int FolderId);
 
     /// <remarks>
     /// BENCH_DOVECOT_SETTINGS (settings separated by ';', e.g. <c>mailbox_list_index = no</c>) are appended to Dovecot's
     /// configuration, to compare server set-ups; the recorded figures use the fixture's defaults.
     /// </remarks>
-    public static async Task<SyncBed> StartAsync()
+    public static async Task<SyncBed> StartAsync(IReadOnlyList<string>? serverSettings = null)
     {
         var settings = Environment.GetEnvironmentVariable("BENCH_DOVECOT_SETTINGS")?
             .Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) ?? [];
@@ -50,7 +50,7 @@ public sealed class SyncBed : IAsyncDisposable
         {
             Console.WriteLine($"Dovecot settings added by BENCH_DOVECOT_SETTINGS: {string.Join("; ", settings)}");
         }
-        var dovecot = await DovecotServer.StartAsync(certificate: null, settings);
+        var dovecot = await DovecotServer.StartAsync(certificate: null, [.. serverSettings ?? [], .. settings]);
         var host = await CoreTestHost.CreateAsync(b =>
         {
             b.Configuration["Sync:Timeout"] = "00:02:00";
@@ -112,7 +112,10 @@ public sealed class SyncBed : IAsyncDisposable
         };
         db.EmailAccounts.Add(account);
         await db.SaveChangesAsync();
-        var mailbox = new Mailbox(size, user, account.Id);
+        var inbox = new SyncFolder { TenantId = Host.TenantA, EmailAccountId = account.Id, Name = SyncFolder.Inbox, CreatedAt = DateTime.UtcNow };
+        db.SyncFolders.Add(inbox);
+        await db.SaveChangesAsync();
+        var mailbox = new Mailbox(size, user, account.Id, inbox.Id);
         mailboxes[size] = mailbox;
         return mailbox;
     }
@@ -124,6 +127,45 @@ public sealed class SyncBed : IAsyncDisposable
     /// both folders are 2 s old: the next session (in sync-nochange, <see cref="PrimeAsync"/>'s) lists them a last
     /// time and Dovecot's index records them as clean, the state of a server whose mail arrived a while ago.
     /// </summary>
+    /// <summary>
+    /// After the mailbox changed on the server (<see cref="ChangeOnServerAsync"/>), leaves Dovecot's index as clean as
+    /// after <see cref="MailboxAsync"/>: waits until the Maildir folders are 2 s old and has one untimed session list
+    /// them, so the timed session after it pays for the sync's own work and not for Dovecot re-reading the folder.
+    /// </summary>
+    public async Task SettleAsync(Mailbox mailbox)
+    {
+        await WaitUntilDovecotTrustsTheListingAsync(mailbox.User);
+        using var client = await ConnectAsync(mailbox);
+        await client.DisconnectAsync(quit: true);
+    }
+
+    /// <summary>
+    /// What another mail client does between two syncs: expunges <paramref name="expunge"/> messages and toggles
+    /// \Flagged and \Seen on <paramref name="reflag"/> others, chosen with <paramref name="random"/>.
+    /// </summary>
+    public async Task ChangeOnServerAsync(Mailbox mailbox, int expunge, int reflag, Random random)
+    {
+        using var client = await ConnectAsync(mailbox.User, FolderAccess.ReadWrite);
+        var inbox = client.Inbox;
+        var uids = (await inbox.SearchAsync(MailKit.Search.SearchQuery.All)).ToList();
+        var picked = uids.OrderBy(_ => random.Next()).Take(expunge + reflag).ToList();
+        var gone = picked.Take(expunge).ToList();
+        var flagged = await inbox.FetchAsync(picked.Skip(expunge).ToList(), MessageSummaryItems.UniqueId | MessageSummaryItems.Flags);
+        var on = flagged.Where(s => s.Flags?.HasFlag(MessageFlags.Flagged) != true).Select(s => s.UniqueId).ToList();
+        var off = flagged.Where(s => s.Flags?.HasFlag(MessageFlags.Flagged) == true).Select(s => s.UniqueId).ToList();
+        if (on.Count > 0)
+        {
+            await inbox.AddFlagsAsync(on, MessageFlags.Flagged | MessageFlags.Seen, silent: true);
+        }
+        if (off.Count > 0)
+        {
+            await inbox.RemoveFlagsAsync(off, MessageFlags.Flagged | MessageFlags.Seen, silent: true);
+        }
+        await inbox.AddFlagsAsync(gone, MessageFlags.Deleted, silent: true);
+        await inbox.ExpungeAsync();
+        await client.DisconnectAsync(quit: true);
+    }
+
     private async Task WaitUntilDovecotTrustsTheListingAsync(string user)
     {
         var maildir = Path.Combine(Dovecot.MailRoot, user, "Maildir");
@@ -140,10 +182,10 @@ public sealed class SyncBed : IAsyncDisposable
     {
         await using var db = await Host.CreateDbContextAsync();
         await db.SyncedMessages.Where(m => m.EmailAccountId == mailbox.AccountId).ExecuteDeleteAsync();
-        await db.EmailAccounts.Where(a => a.Id == mailbox.AccountId).ExecuteUpdateAsync(s => s
-            .SetProperty(a => a.UidValidity, (long?)null)
-            .SetProperty(a => a.LastSyncedUid, 0)
-            .SetProperty(a => a.HighestModSeq, (long?)null));
+        await db.SyncFolders.Where(f => f.Id == mailbox.FolderId).ExecuteUpdateAsync(s => s
+            .SetProperty(f => f.UidValidity, (long?)null)
+            .SetProperty(f => f.LastSyncedUid, 0)
+            .SetProperty(f => f.HighestModSeq, (long?)null));
     }
 
     /// <summary>
@@ -168,10 +210,11 @@ public sealed class SyncBed : IAsyncDisposable
         await using var command = connection.CreateCommand();
         command.Transaction = (Microsoft.Data.Sqlite.SqliteTransaction)tx.GetDbTransaction();
         command.CommandText =
-            "INSERT INTO SyncedMessages (TenantId, EmailAccountId, UidValidity, Uid, MessageId, \"From\", \"To\", Subject, Date, Size, IsSeen, Preview, SyncedAt) " +
-            "VALUES ($tenant, $account, $validity, $uid, $messageId, 'Test Sender <sender@example.com>', 'Test User <user@example.com>', $subject, $date, 400, 0, 'Hello, this is a test message.', $now)";
+            "INSERT INTO SyncedMessages (TenantId, EmailAccountId, SyncFolderId, UidValidity, Uid, MessageId, \"From\", \"To\", Subject, Date, Size, IsSeen, IsFlagged, IsAnswered, Preview, SyncedAt) " +
+            "VALUES ($tenant, $account, $folder, $validity, $uid, $messageId, 'Test Sender <sender@example.com>', 'Test User <user@example.com>', $subject, $date, 400, 0, 0, 0, 'Hello, this is a test message.', $now)";
         command.Parameters.AddWithValue("$tenant", Host.TenantA.ToString().ToUpperInvariant());
         command.Parameters.AddWithValue("$account", mailbox.AccountId);
+        command.Parameters.AddWithValue("$folder", mailbox.FolderId);
         command.Parameters.AddWithValue("$validity", validity);
         var uid = command.Parameters.Add("$uid", Microsoft.Data.Sqlite.SqliteType.Integer);
         var messageId = command.Parameters.Add("$messageId", Microsoft.Data.Sqlite.SqliteType.Text);
@@ -189,19 +232,22 @@ public sealed class SyncBed : IAsyncDisposable
             await command.ExecuteNonQueryAsync();
         }
         await tx.CommitAsync();
-        await db.EmailAccounts.Where(a => a.Id == mailbox.AccountId).ExecuteUpdateAsync(s => s
-            .SetProperty(a => a.UidValidity, validity)
-            .SetProperty(a => a.LastSyncedUid, lastUid)
-            .SetProperty(a => a.HighestModSeq, modSeq));
+        await db.SyncFolders.Where(f => f.Id == mailbox.FolderId).ExecuteUpdateAsync(s => s
+            .SetProperty(f => f.UidValidity, validity)
+            .SetProperty(f => f.LastSyncedUid, lastUid)
+            .SetProperty(f => f.HighestModSeq, modSeq));
     }
 
     /// <summary>A manual sync through the coordinator, as the Sync button runs it; fails loudly unless it adds exactly <paramref name="expectedNew"/>.</summary>
-    public async Task SyncAsync(Mailbox mailbox, int expectedNew)
+    public Task SyncAsync(Mailbox mailbox, int expectedNew) => SyncAsync(mailbox, SyncOutcome.Success(expectedNew));
+
+    /// <summary>As <see cref="SyncAsync(Mailbox, int)"/>, for an outcome with removed and re-flagged messages too.</summary>
+    public async Task SyncAsync(Mailbox mailbox, SyncOutcome expected)
     {
         var outcome = await Coordinator.RunAsync(Host.TenantA, mailbox.AccountId, SyncTrigger.Manual, CancellationToken.None);
-        if (!outcome.Succeeded || outcome.NewMessages != expectedNew)
+        if (outcome != expected)
         {
-            throw new InvalidOperationException($"Sync of the {mailbox.Size} mailbox: {outcome}; expected {expectedNew} new messages.");
+            throw new InvalidOperationException($"Sync of the {mailbox.Size} mailbox: {outcome}; expected {expected}.");
         }
     }
 

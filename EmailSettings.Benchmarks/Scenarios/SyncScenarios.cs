@@ -1,4 +1,6 @@
 using EmailSettings.Benchmarks.Harness;
+using EmailSettings.Core.Sync;
+using EmailSettings.Tests.Support;
 using MailKit;
 
 namespace EmailSettings.Benchmarks.Scenarios;
@@ -84,6 +86,51 @@ public static class SyncScenarios
                 i == 0 ? "< 50 ms" : "< 50 ms and <= 1.5x of 1,000",
                 s.Median < 50 && flat <= 1.5,
                 $"n={s.Count}; engine adds {Report.Ms(s.Median - baseline.Median)} to the bare session"));
+        }
+    }
+
+    /// <summary>
+    /// Issue 17.2: what mirroring costs. A 10,000-message INBOX, up to date; before each timed run another client
+    /// expunges 10 messages and toggles \Flagged and \Seen on 100 others (untimed, and Dovecot is left settled). The
+    /// mirror sync removes the 10 and updates the 100; interleaved with the bare session (connect, login, EXAMINE,
+    /// logout) and a no-change sync. Once with QRESYNC (VANISHED and flag changes reported while opening), once
+    /// against the same Dovecot advertising CONDSTORE only (CHANGEDSINCE, then the count and UID-range comparison).
+    /// Recorded, no target.
+    /// </summary>
+    public static async Task MirrorAsync(Report report)
+    {
+        const int size = 10_000;
+        const int expunge = 10;
+        const int reflag = 100;
+        foreach (var (label, settings) in new[] { ("QRESYNC", Array.Empty<string>()), ("CONDSTORE only", DovecotServer.WithoutQuickResync.ToArray()) })
+        {
+            await using var bed = await SyncBed.StartAsync(settings);
+            var mailbox = await bed.MailboxAsync(size);
+            Console.WriteLine($"sync-mirror ({label}): priming {size:N0}");
+            await bed.PrimeAsync(mailbox);
+            await bed.SyncAsync(mailbox, expectedNew: 0);
+            var random = new Random(17);
+            var results = await SideBySide.RunAsync(warmup: 2, repetitions: 11,
+                new Contender("bare EXAMINE", async () =>
+                {
+                    using var client = await bed.ConnectAsync(mailbox);
+                    await client.DisconnectAsync(quit: true);
+                }),
+                new Contender("no-change sync", () => bed.SyncAsync(mailbox, expectedNew: 0)),
+                new Contender("mirror sync", () => bed.SyncAsync(mailbox, SyncOutcome.Success(0) with { Removed = expunge, Updated = reflag }),
+                    Prepare: async () =>
+                    {
+                        await bed.ChangeOnServerAsync(mailbox, expunge, reflag, random);
+                        await bed.SettleAsync(mailbox);
+                    }));
+            var (bare, noChange, mirror) = (results[0], results[1], results[2]);
+            report.Add(new ResultRow(
+                "8. Mirror sync", $"{size:N0} messages, {expunge} expunged + {reflag} re-flagged, {label}",
+                $"{Report.Ms(mirror.Median)} (min {Report.Ms(mirror.Min)})",
+                $"{Report.Ms(bare.Median)} bare EXAMINE; no-change sync {Report.Ms(noChange.Median)}",
+                $"{Report.X(mirror.Median / bare.Median)} of bare; {Report.X(noChange.Median / bare.Median)} no-change",
+                "recorded", true,
+                $"n={mirror.Count}; mirroring adds {Report.Ms(mirror.Median - noChange.Median)} to a no-change sync"));
         }
     }
 }

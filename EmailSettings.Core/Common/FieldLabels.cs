@@ -25,6 +25,7 @@ public static class FieldLabels
     public const string ImapUsername = "IMAP Username";
     public const string ImapPassword = "IMAP Password";
     public const string ImapUseTls = "Use TLS/SSL";
+    public const string Folders = "Folders to sync";
     public const string PushEnabled = "Push (IDLE)";
 
     /// <summary>Add Mail Server's address field for settings detection (not a stored field, so not in <see cref="Of"/>).</summary>
@@ -51,6 +52,7 @@ public static class FieldLabels
         nameof(EmailAccountInput.ImapUsername) => ImapUsername,
         nameof(EmailAccountInput.ImapPassword) => ImapPassword,
         nameof(EmailAccountInput.ImapUseTls) => ImapUseTls,
+        nameof(EmailAccountInput.Folders) => Folders,
         nameof(EmailAccountInput.PushEnabled) => PushEnabled,
         _ => field,
     };

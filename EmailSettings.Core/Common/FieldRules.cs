@@ -37,6 +37,12 @@ public static class FieldRules
     /// <summary>The name of an email log status.</summary>
     public const int StatusMaxLength = 20;
 
+    /// <summary>The full name of an IMAP folder an account syncs ("INBOX", "Archive/2024").</summary>
+    public const int FolderNameMaxLength = 500;
+
+    /// <summary>The most folders one account syncs.</summary>
+    public const int MaxSyncFolders = 20;
+
     /// <summary>The text shown under a synced message's subject.</summary>
     public const int PreviewMaxLength = 200;
 

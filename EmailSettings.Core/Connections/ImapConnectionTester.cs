@@ -38,6 +38,9 @@ public sealed class ImapConnectionTester(
         nameof(EmailAccountInput.ImapPassword),
     ];
 
+    /// <summary>The most folders "List folders" returns; a server with more lists the first ones.</summary>
+    public const int MaxListedFolders = 1000;
+
     /// <summary>
     /// Tests the IMAP values as typed (unsaved). With <paramref name="existingAccountId"/> and a blank password, the
     /// stored password of that account is used, provided it is in the caller's tenant and the username is unchanged.
@@ -46,17 +49,77 @@ public sealed class ImapConnectionTester(
     {
         var tenantId = tenant.RequireTenantAdmin();
         var started = time.GetTimestamp();
+        var session = await PrepareAsync(tenantId, input, existingAccountId, started, ct);
+        if (session.Refused is { } refused)
+        {
+            return refused;
+        }
+        using var connection = session.Open(options.Value.Timeout, time, ct);
+        using var run = new ConnectionTestRun(connection);
+        var result = await RunAsync(run, connection);
+        ConnectionTestSupport.Log(logger, Protocol, tenantId, result, connection.Scrubber);
+        return result;
+    }
 
+    /// <summary>
+    /// "List folders" of the account dialog: signs in with the values as typed (the password as for
+    /// <see cref="TestAsync"/>) over the same connection layer and lists every folder of every namespace the server
+    /// offers (LIST only, nothing is opened), INBOX first. A failure comes back as the result Test IMAP Connection
+    /// would show.
+    /// </summary>
+    public async Task<ImapFolderListing> ListFoldersAsync(EmailAccountInput input, int? existingAccountId, CancellationToken ct)
+    {
+        var tenantId = tenant.RequireTenantAdmin();
+        var started = time.GetTimestamp();
+        var session = await PrepareAsync(tenantId, input, existingAccountId, started, ct);
+        if (session.Refused is { } refused)
+        {
+            return ImapFolderListing.Failed(refused);
+        }
+        using var connection = session.Open(options.Value.Timeout, time, ct);
+        using var run = new ConnectionTestRun(connection);
+        ImapFolderListing listing;
+        try
+        {
+            await run.ConnectAsync();
+            if (await connection.SignInAsync() is { } refusal)
+            {
+                await LogoutAsync(connection);
+                listing = ImapFolderListing.Failed(run.Failed(refusal));
+            }
+            else
+            {
+                var folders = await connection.ListFoldersAsync(MaxListedFolders);
+                await LogoutAsync(connection);
+                listing = new ImapFolderListing([.. ImapFolderInfo.InDisplayOrder(folders.Select(ImapFolderInfo.From))], null)
+                {
+                    Truncated = folders.Count >= MaxListedFolders,
+                };
+            }
+        }
+        catch (Exception ex) when (MailFailureClassifier.IsConnectionError(ex))
+        {
+            listing = ImapFolderListing.Failed(await run.FailedAsync(ex));
+        }
+        logger.LogInformation("IMAP folder listing of {Host}:{Port} for tenant {TenantId}: {Outcome} in {ElapsedMs} ms",
+            connection.Endpoint.Host, connection.Endpoint.Port, tenantId,
+            listing.Failure is { } failed ? failed.Failure.ToString() : $"{listing.Folders.Count} folders", (long)time.GetElapsedTime(started).TotalMilliseconds);
+        return listing;
+    }
+
+    /// <summary>Checks the typed values and picks the password; either a session to open or the result that refuses one.</summary>
+    private async Task<PreparedSession> PrepareAsync(Guid tenantId, EmailAccountInput input, int? existingAccountId, long started, CancellationToken ct)
+    {
         if (string.IsNullOrWhiteSpace(input.ImapHost))
         {
-            return Invalid(nameof(EmailAccountInput.ImapHost), "Enter the IMAP Host to test incoming email.", started);
+            return new(Invalid(nameof(EmailAccountInput.ImapHost), "Enter the IMAP Host to test incoming email.", started));
         }
         // The password is judged below (typed or stored); here only its length counts.
         var errors = input.Validate(isCreate: false, hasStoredImapPassword: true);
         var invalid = ConnectionFields.FirstOrDefault(errors.ContainsKey);
         if (invalid is not null)
         {
-            return Invalid(invalid, errors[invalid], started);
+            return new(Invalid(invalid, errors[invalid], started));
         }
 
         var username = input.ImapUsername!.Trim();
@@ -70,27 +133,32 @@ public sealed class ImapConnectionTester(
                 .FirstOrDefaultAsync(ct);
             if (stored is null)
             {
-                return ConnectionTestResult.Failed(Protocol.Name, ConnectionFailureKind.NotFound, EmailAccountService.NotFoundMessage, null,
-                    "Close the dialog; the account may have been deleted.", time.GetElapsedTime(started));
+                return new(ConnectionTestResult.Failed(Protocol.Name, ConnectionFailureKind.NotFound, EmailAccountService.NotFoundMessage, null,
+                    "Close the dialog; the account may have been deleted.", time.GetElapsedTime(started)));
             }
             (password, var missingBecause) = ConnectionTestSupport.ChoosePassword(
                 Protocol, username, password, stored.ImapUsername, stored.ImapPasswordProtected, p => Unprotect(p, id));
             if (missingBecause is not null)
             {
-                return ConnectionTestSupport.PasswordRequired(Protocol, missingBecause, time.GetElapsedTime(started));
+                return new(ConnectionTestSupport.PasswordRequired(Protocol, missingBecause, time.GetElapsedTime(started)));
             }
         }
         if (password is null)
         {
-            return ConnectionTestSupport.PasswordRequired(Protocol, $"Enter the IMAP Password to test signing in as \"{username}\".", time.GetElapsedTime(started));
+            return new(ConnectionTestSupport.PasswordRequired(Protocol, $"Enter the IMAP Password to test signing in as \"{username}\".", time.GetElapsedTime(started)));
         }
-
         var endpoint = new MailEndpoint(Protocol, input.ImapHost.Trim(), input.ImapPort, input.ImapUseTls, input.ImapPinnedCertificateSha256);
-        using var connection = new ImapMailConnection(endpoint, new PasswordCredential(username, password), MailTimeLimit.WholeSession(options.Value.Timeout, time, ct));
-        using var run = new ConnectionTestRun(connection);
-        var result = await RunAsync(run, connection);
-        ConnectionTestSupport.Log(logger, Protocol, tenantId, result, connection.Scrubber);
-        return result;
+        return new(null) { Endpoint = endpoint, Credential = new PasswordCredential(username, password) };
+    }
+
+    /// <summary>What <see cref="PrepareAsync"/> found: the refusal, or where and as whom to sign in.</summary>
+    private sealed record PreparedSession(ConnectionTestResult? Refused)
+    {
+        public MailEndpoint? Endpoint { get; init; }
+        public MailCredential? Credential { get; init; }
+
+        public ImapMailConnection Open(TimeSpan timeout, TimeProvider time, CancellationToken ct) =>
+            new(Endpoint!, Credential!, MailTimeLimit.WholeSession(timeout, time, ct));
     }
 
     private async Task<ConnectionTestResult> RunAsync(ConnectionTestRun run, ImapMailConnection connection)

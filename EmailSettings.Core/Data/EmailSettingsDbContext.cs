@@ -5,6 +5,7 @@ using EmailSettings.Core.Identity;
 using EmailSettings.Core.MailServers;
 using EmailSettings.Core.Messages;
 using EmailSettings.Core.Sending;
+using EmailSettings.Core.Sync;
 using EmailSettings.Core.Tenancy;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -56,6 +57,7 @@ public sealed class EmailSettingsDbContext(DbContextOptions<EmailSettingsDbConte
     public DbSet<Tenant> Tenants => Set<Tenant>();
     public DbSet<MailServer> MailServers => Set<MailServer>();
     public DbSet<EmailAccount> EmailAccounts => Set<EmailAccount>();
+    public DbSet<SyncFolder> SyncFolders => Set<SyncFolder>();
     public DbSet<SyncedMessage> SyncedMessages => Set<SyncedMessage>();
     public DbSet<EmailLogEntry> EmailLog => Set<EmailLogEntry>();
     public DbSet<AccountAlert> AccountAlerts => Set<AccountAlert>();
@@ -108,6 +110,16 @@ public sealed class EmailSettingsDbContext(DbContextOptions<EmailSettingsDbConte
             e.HasQueryFilter(x => allTenants || x.TenantId == tenantId);
         });
 
+        builder.Entity<SyncFolder>(e =>
+        {
+            e.Property(x => x.Name).HasMaxLength(FieldRules.FolderNameMaxLength);
+            e.HasOne<Tenant>().WithMany().HasForeignKey(x => x.TenantId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<EmailAccount>().WithMany().HasForeignKey(x => x.EmailAccountId).OnDelete(DeleteBehavior.Cascade);
+            e.HasIndex(x => new { x.EmailAccountId, x.Name }).IsUnique();
+            e.HasIndex(x => x.TenantId);
+            e.HasQueryFilter(x => allTenants || x.TenantId == tenantId);
+        });
+
         builder.Entity<SyncedMessage>(e =>
         {
             e.Property(x => x.MessageId).HasMaxLength(FieldRules.HeaderLineMaxLength);
@@ -116,8 +128,11 @@ public sealed class EmailSettingsDbContext(DbContextOptions<EmailSettingsDbConte
             e.Property(x => x.Subject).HasMaxLength(FieldRules.HeaderTextMaxLength);
             e.Property(x => x.Preview).HasMaxLength(FieldRules.PreviewMaxLength);
             e.HasOne<EmailAccount>().WithMany().HasForeignKey(x => x.EmailAccountId).OnDelete(DeleteBehavior.Cascade);
-            e.HasIndex(x => new { x.EmailAccountId, x.UidValidity, x.Uid }).IsUnique();
+            e.HasOne<SyncFolder>().WithMany().HasForeignKey(x => x.SyncFolderId).OnDelete(DeleteBehavior.Cascade);
+            // The folder's position, and the range seeks of the mirror (UIDs of one generation), use this index.
+            e.HasIndex(x => new { x.SyncFolderId, x.UidValidity, x.Uid }).IsUnique();
             e.HasIndex(x => new { x.EmailAccountId, x.Date });
+            e.HasIndex(x => new { x.SyncFolderId, x.Date });
             e.HasIndex(x => x.TenantId);
             e.HasQueryFilter(x => allTenants || x.TenantId == tenantId);
         });

@@ -56,10 +56,7 @@ public sealed class EmailAccount
     /// <summary>When an admin last lifted a pause: the next pause needs another <c>Sync:PauseAfter</c> of failures from here.</summary>
     public DateTime? SyncResumedAt { get; set; }
 
-    /// <summary>UIDVALIDITY of INBOX that <see cref="LastSyncedUid"/> and <see cref="HighestModSeq"/> refer to.</summary>
-    public long? UidValidity { get; set; }
-    public long LastSyncedUid { get; set; }
-    public long? HighestModSeq { get; set; }
+    // The position of each synced folder (UIDVALIDITY, last UID, HIGHESTMODSEQ) is in SyncFolders, one row per folder.
 
     /// <summary>True when host, username and password are all set, so the account can be synced.</summary>
     public bool IsImapConfigured =>

@@ -1,5 +1,6 @@
 using EmailSettings.Core.Common;
 using EmailSettings.Core.MailServers;
+using EmailSettings.Core.Sync;
 
 namespace EmailSettings.Core.EmailAccounts;
 
@@ -22,6 +23,12 @@ public sealed class EmailAccountInput
     public bool ImapUseTls { get; set; } = true;
     public string? ImapPinnedCertificateSha256 { get; set; }
 
+    /// <summary>
+    /// The folders to sync, by full name as the server lists them (the dialog's List folders), each with its own sync
+    /// state. INBOX unless the admin chooses others. Replaced as a whole, never changed in place, so a copy stays put.
+    /// </summary>
+    public IReadOnlyList<string> Folders { get; set; } = [SyncFolder.Inbox];
+
     /// <summary>"Push (IDLE)": new mail syncs within seconds when the IMAP server offers IDLE. On by default.</summary>
     public bool PushEnabled { get; set; } = true;
 
@@ -42,7 +49,10 @@ public sealed class EmailAccountInput
     public static int? PreselectedServerId(IReadOnlyCollection<MailServerSummary> servers) =>
         servers.FirstOrDefault(s => s.IsDefault)?.Id ?? (servers.Count == 1 ? servers.First().Id : null);
 
-    /// <summary>A copy that keeps its values while the dialog's own input goes on changing (every member is a value).</summary>
+    /// <summary>
+    /// A copy that keeps its values while the dialog's own input goes on changing (every member is a value, or the
+    /// folder list, which is replaced rather than changed).
+    /// </summary>
     public EmailAccountInput Copy() => (EmailAccountInput)MemberwiseClone();
 
     /// <summary>Checks the fields on their own; rules that need the database (server, duplicates) are the service's.</summary>
@@ -62,6 +72,7 @@ public sealed class EmailAccountInput
         Add(errors, nameof(ImapPort), FieldRules.Port(ImapPort, FieldLabels.ImapPort));
         Add(errors, nameof(ImapUsername), FieldRules.MaxLength(ImapUsername?.Trim(), FieldRules.UsernameMaxLength, FieldLabels.ImapUsername));
         Add(errors, nameof(ImapPassword), FieldRules.MaxLength(ImapPassword, FieldRules.PasswordMaxLength, FieldLabels.ImapPassword));
+        Add(errors, nameof(Folders), CheckFolders(Folders));
 
         var hasPassword = !string.IsNullOrEmpty(ImapPassword) || (hasStoredImapPassword && !string.IsNullOrWhiteSpace(ImapUsername));
         if (!string.IsNullOrWhiteSpace(ImapHost) || !string.IsNullOrWhiteSpace(ImapUsername) || !string.IsNullOrEmpty(ImapPassword))
@@ -86,6 +97,32 @@ public sealed class EmailAccountInput
         (143, false) => "Without TLS the password travels unencrypted; most servers offer STARTTLS on 143.",
         _ => null,
     };
+
+    /// <summary>The folders as stored: INBOX spelled as IMAP spells it, each once, in the order they are shown.</summary>
+    public IReadOnlyList<string> NormalizedFolders() =>
+        [.. SyncFolder.InDisplayOrder(Folders.Select(SyncFolder.Normalize).Distinct(StringComparer.Ordinal), f => f)];
+
+    private static string? CheckFolders(IReadOnlyList<string>? folders)
+    {
+        if (folders is null || folders.Count == 0)
+        {
+            return $"Choose at least one folder to sync ({SyncFolder.Inbox} is the usual one).";
+        }
+        if (folders.Count > FieldRules.MaxSyncFolders)
+        {
+            return $"Choose at most {FieldRules.MaxSyncFolders} folders to sync.";
+        }
+        if (folders.Any(string.IsNullOrWhiteSpace))
+        {
+            return "A folder to sync has no name. Choose the folders again with List folders.";
+        }
+        if (folders.FirstOrDefault(f => f.Length > FieldRules.FolderNameMaxLength) is { } tooLong)
+        {
+            return $"The folder name \"{tooLong[..40]}…\" is longer than {FieldRules.FolderNameMaxLength} characters.";
+        }
+        var twice = folders.Select(SyncFolder.Normalize).GroupBy(f => f, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        return twice is null ? null : $"The folder \"{twice.Key}\" is chosen twice.";
+    }
 
     private static void Add(Dictionary<string, string> errors, string field, string? message)
     {

@@ -2,6 +2,7 @@ using EmailSettings.Core.Alerts;
 using EmailSettings.Core.Common;
 using EmailSettings.Core.Data;
 using EmailSettings.Core.Secrets;
+using EmailSettings.Core.Sync;
 using EmailSettings.Core.Tenancy;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
@@ -44,7 +45,7 @@ public sealed class EmailAccountService(
     {
         var tenantId = tenant.RequireTenantAdmin();
         await using var db = await dbFactory.CreateForTenantAsync(tenantId, ct);
-        return await db.EmailAccounts.AsNoTracking()
+        var input = await db.EmailAccounts.AsNoTracking()
             .Where(a => a.Id == id && a.TenantId == tenantId)
             .Select(a => new EmailAccountInput
             {
@@ -61,6 +62,14 @@ public sealed class EmailAccountService(
                 HasStoredImapPassword = a.ImapPasswordProtected != null,
             })
             .FirstOrDefaultAsync(ct);
+        if (input is not null)
+        {
+            var folders = await db.SyncFolders.AsNoTracking().Where(f => f.EmailAccountId == id && f.TenantId == tenantId)
+                .Select(f => f.Name).ToListAsync(ct);
+            // An account saved before folders existed syncs INBOX, as the sync gives it one.
+            input.Folders = folders.Count == 0 ? [SyncFolder.Inbox] : [.. SyncFolder.InDisplayOrder(folders, f => f)];
+        }
+        return input;
     }
 
     public async Task<Result<EmailAccountSummary>> CreateAsync(EmailAccountInput input, CancellationToken ct = default)
@@ -105,6 +114,7 @@ public sealed class EmailAccountService(
         try
         {
             await db.SaveChangesAsync(ct);
+            await SetFoldersAsync(db, account, input.NormalizedFolders(), now, ct);
         }
         catch (DbUpdateException ex) when (ex.IsUniqueViolation())
         {
@@ -146,17 +156,19 @@ public sealed class EmailAccountService(
         Apply(account, input, now);
         if (mailboxChanged)
         {
-            // Messages and the sync position belong to the old mailbox; start afresh from the new one.
-            account.UidValidity = null;
-            account.LastSyncedUid = 0;
-            account.HighestModSeq = null;
+            // Messages and the sync positions belong to the old mailbox; start afresh from the new one.
             await db.SyncedMessages.Where(m => m.EmailAccountId == id).ExecuteDeleteAsync(ct);
+            await db.SyncFolders.Where(f => f.EmailAccountId == id).ExecuteUpdateAsync(s => s
+                .SetProperty(f => f.UidValidity, (long?)null)
+                .SetProperty(f => f.LastSyncedUid, 0)
+                .SetProperty(f => f.HighestModSeq, (long?)null), ct);
         }
         if (account.IsDefault)
         {
             await ClearDefaultAsync(db, tenantId, exceptId: id, ct);
         }
         await db.SaveChangesAsync(ct);
+        await SetFoldersAsync(db, account, input.NormalizedFolders(), now, ct);
         await tx.CommitAsync(ct);
 
         logger.LogInformation("Email account {AccountId} updated in tenant {TenantId}", id, tenantId);
@@ -210,6 +222,29 @@ public sealed class EmailAccountService(
         if (serverId is { } sid && !await db.MailServers.AnyAsync(s => s.Id == sid && s.TenantId == tenantId, ct))
         {
             errors[nameof(EmailAccountInput.MailServerId)] = UnknownServerMessage;
+        }
+    }
+
+    /// <summary>
+    /// Makes the account sync exactly <paramref name="names"/>: a folder no longer chosen goes with its messages (the
+    /// database cascades), a new one starts with no sync state, one kept keeps its state and messages.
+    /// </summary>
+    private static async Task SetFoldersAsync(EmailSettingsDbContext db, EmailAccount account, IReadOnlyList<string> names, DateTime now, CancellationToken ct)
+    {
+        var existing = await db.SyncFolders.Where(f => f.EmailAccountId == account.Id).Select(f => new { f.Id, f.Name }).ToListAsync(ct);
+        var dropped = existing.Where(f => !names.Contains(f.Name, StringComparer.Ordinal)).Select(f => f.Id).ToList();
+        if (dropped.Count > 0)
+        {
+            await db.SyncFolders.Where(f => f.EmailAccountId == account.Id && dropped.Contains(f.Id)).ExecuteDeleteAsync(ct);
+        }
+        var added = names.Where(n => !existing.Any(f => string.Equals(f.Name, n, StringComparison.Ordinal))).ToList();
+        if (added.Count > 0)
+        {
+            db.SyncFolders.AddRange(added.Select(name => new SyncFolder
+            {
+                TenantId = account.TenantId, EmailAccountId = account.Id, Name = name, CreatedAt = now,
+            }));
+            await db.SaveChangesAsync(ct);
         }
     }
 

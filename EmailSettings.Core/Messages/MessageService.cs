@@ -1,6 +1,7 @@
 using EmailSettings.Core.Common;
 using EmailSettings.Core.Data;
 using EmailSettings.Core.EmailAccounts;
+using EmailSettings.Core.Sync;
 using EmailSettings.Core.Tenancy;
 using Microsoft.EntityFrameworkCore;
 
@@ -11,7 +12,19 @@ public sealed record MessageListItem(long Id, long Uid, string From, string To, 
 {
     /// <summary>The From header split into the name to show and the address beside it.</summary>
     public MessageSender Sender => MessageSender.Parse(From);
+
+    /// <summary>Flagged for follow-up on the server (\Flagged).</summary>
+    public bool IsFlagged { get; init; }
+
+    /// <summary>Replied to on the server (\Answered).</summary>
+    public bool IsAnswered { get; init; }
+
+    /// <summary>The full name of the folder the message is in.</summary>
+    public string Folder { get; init; } = "";
 }
+
+/// <summary>A folder the account syncs, with how many of its messages are stored, for the messages page's filter.</summary>
+public sealed record MessageFolder(int Id, string Name, int MessageCount);
 
 /// <summary>One page of an account's synced messages.</summary>
 /// <param name="AccountName">"Display Name &lt;address&gt;", for text that names the account once.</param>
@@ -21,6 +34,12 @@ public sealed record MessagePage(int AccountId, string AccountName, IReadOnlyLis
     public string DisplayName { get; init; } = AccountName;
 
     public string EmailAddress { get; init; } = "";
+
+    /// <summary>Every folder the account syncs, INBOX first, whatever the filter.</summary>
+    public IReadOnlyList<MessageFolder> Folders { get; init; } = [];
+
+    /// <summary>The folder the page is filtered to, or null for all folders.</summary>
+    public int? FolderId { get; init; }
 }
 
 /// <summary>The messages the IMAP sync stored, per account of the caller's tenant.</summary>
@@ -32,7 +51,14 @@ public sealed class MessageService(IDbContextFactory<EmailSettingsDbContext> dbF
     /// Newest first (date, then UID), <paramref name="page"/> counted from 0; <paramref name="search"/> matches
     /// subject or sender, case-insensitively. Not found when the account is not in the caller's tenant.
     /// </summary>
-    public async Task<Result<MessagePage>> ListAsync(int accountId, string? search, int page, int pageSize, CancellationToken ct = default)
+    public Task<Result<MessagePage>> ListAsync(int accountId, string? search, int page, int pageSize, CancellationToken ct = default) =>
+        ListAsync(accountId, folderId: null, search, page, pageSize, ct);
+
+    /// <summary>
+    /// As <see cref="ListAsync(int, string?, int, int, CancellationToken)"/>, limited to one of the account's folders
+    /// when <paramref name="folderId"/> is set; a folder of another account (or gone) lists nothing.
+    /// </summary>
+    public async Task<Result<MessagePage>> ListAsync(int accountId, int? folderId, string? search, int page, int pageSize, CancellationToken ct = default)
     {
         var tenantId = tenant.RequireTenantAdmin();
         page = Math.Max(0, page);
@@ -47,7 +73,17 @@ public sealed class MessageService(IDbContextFactory<EmailSettingsDbContext> dbF
             return Result<MessagePage>.NotFound(EmailAccountService.NotFoundMessage);
         }
 
+        var folderRows = await db.SyncFolders.AsNoTracking()
+            .Where(f => f.EmailAccountId == accountId && f.TenantId == tenantId)
+            .Select(f => new MessageFolder(f.Id, f.Name, db.SyncedMessages.Count(m => m.SyncFolderId == f.Id)))
+            .ToListAsync(ct);
+        var folders = SyncFolder.InDisplayOrder(folderRows, f => f.Name).ToList();
+
         var query = db.SyncedMessages.AsNoTracking().Where(m => m.EmailAccountId == accountId && m.TenantId == tenantId);
+        if (folderId is { } only)
+        {
+            query = query.Where(m => m.SyncFolderId == only);
+        }
         if (!string.IsNullOrWhiteSpace(search))
         {
             var pattern = $"%{EscapeLike(search.Trim())}%";
@@ -60,13 +96,20 @@ public sealed class MessageService(IDbContextFactory<EmailSettingsDbContext> dbF
         var items = await query
             .OrderByDescending(m => m.Date).ThenByDescending(m => m.Uid)
             .Skip(page * pageSize).Take(pageSize)
-            .Select(m => new MessageListItem(m.Id, m.Uid, m.From, m.To, m.Subject, m.Date, m.Size, m.IsSeen, m.Preview))
+            .Select(m => new MessageListItem(m.Id, m.Uid, m.From, m.To, m.Subject, m.Date, m.Size, m.IsSeen, m.Preview)
+            {
+                IsFlagged = m.IsFlagged,
+                IsAnswered = m.IsAnswered,
+                Folder = db.SyncFolders.Where(f => f.Id == m.SyncFolderId).Select(f => f.Name).FirstOrDefault() ?? "",
+            })
             .ToListAsync(ct);
         var name = string.IsNullOrWhiteSpace(account.DisplayName) ? account.EmailAddress : $"{account.DisplayName} <{account.EmailAddress}>";
         return Result<MessagePage>.Ok(new MessagePage(accountId, name, items, total, page, pageSize)
         {
             DisplayName = string.IsNullOrWhiteSpace(account.DisplayName) ? account.EmailAddress : account.DisplayName,
             EmailAddress = account.EmailAddress,
+            Folders = folders,
+            FolderId = folderId,
         });
     }
 

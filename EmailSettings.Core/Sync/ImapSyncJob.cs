@@ -1,4 +1,6 @@
+using EmailSettings.Core.Data;
 using EmailSettings.Core.Sync.Push;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Quartz;
 
@@ -6,10 +8,13 @@ namespace EmailSettings.Core.Sync;
 
 /// <summary>
 /// The scheduled sync of one account: reads which account from the job data and asks the coordinator, unless the
-/// account is idle on INBOX (push keeps it current; the poll is the fallback while it is not).
+/// account is idle on INBOX and syncs nothing else (push keeps it current; the poll is the fallback while it is not).
+/// An idle account that also syncs other folders is still polled, since IDLE only hears INBOX; the poll then costs
+/// one EXAMINE for an unchanged INBOX.
 /// </summary>
 [DisallowConcurrentExecution]
-public sealed class ImapSyncJob(SyncCoordinator coordinator, IdleWatchers watchers, ILogger<ImapSyncJob> logger) : IJob
+public sealed class ImapSyncJob(
+    SyncCoordinator coordinator, IdleWatchers watchers, IDbContextFactory<EmailSettingsDbContext> dbFactory, ILogger<ImapSyncJob> logger) : IJob
 {
     public const string TenantIdKey = "TenantId";
     public const string AccountIdKey = "AccountId";
@@ -19,7 +24,7 @@ public sealed class ImapSyncJob(SyncCoordinator coordinator, IdleWatchers watche
         var data = context.MergedJobDataMap;
         var tenantId = Guid.Parse(data.GetString(TenantIdKey)!);
         var accountId = data.GetInt(AccountIdKey);
-        if (watchers.IsIdling(tenantId, accountId))
+        if (watchers.IsIdling(tenantId, accountId) && await SyncsInboxOnlyAsync(tenantId, accountId, ct))
         {
             logger.LogDebug("Scheduled sync of account {AccountId} skipped: it is idle on INBOX", accountId);
             return;
@@ -39,5 +44,11 @@ public sealed class ImapSyncJob(SyncCoordinator coordinator, IdleWatchers watche
             // The account went away or lost its IMAP settings between scheduling and firing.
             await context.Scheduler.DeleteJob(context.JobDetail.Key, CancellationToken.None);
         }
+    }
+
+    private async Task<bool> SyncsInboxOnlyAsync(Guid tenantId, int accountId, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateForTenantAsync(tenantId, ct);
+        return !await db.SyncFolders.AnyAsync(f => f.EmailAccountId == accountId && f.TenantId == tenantId && f.Name != SyncFolder.Inbox, ct);
     }
 }

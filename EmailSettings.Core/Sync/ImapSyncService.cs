@@ -9,7 +9,6 @@ using EmailSettings.Core.Secrets;
 using MailKit;
 using MailKit.Net.Imap;
 using MailKit.Search;
-using MailKit.Security;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -17,17 +16,24 @@ using Microsoft.Extensions.Options;
 namespace EmailSettings.Core.Sync;
 
 /// <summary>
-/// The sync engine: pulls new messages from an account's INBOX into the database, incrementally and read-only.
-/// Callers go through <see cref="SyncCoordinator"/>, which makes sure one account never syncs twice at once.
+/// The sync engine: mirrors the folders an account syncs (INBOX unless the admin chose others) into the database,
+/// incrementally and read-only. New messages are added, messages expunged on the server are removed, and the flags
+/// \Seen, \Flagged and \Answered follow the server. Callers go through <see cref="SyncCoordinator"/>, which makes sure
+/// one account never syncs twice at once.
 /// </summary>
 /// <remarks>
 /// Invariants:
 /// <list type="bullet">
-/// <item>INBOX is opened with EXAMINE (read-only), so the server never sets \Seen, and nothing is stored, moved or expunged.</item>
-/// <item>Every batch of messages is committed in one transaction together with the account's <c>LastSyncedUid</c>:
+/// <item>Folders are opened with EXAMINE (read-only), so the server never sets \Seen, and nothing is stored, moved or
+/// expunged there: removing a message here never touches the server.</item>
+/// <item>Every batch of new messages is committed in one transaction together with its folder's <c>LastSyncedUid</c>:
 /// an interrupted run has stored exactly the batches it committed, and the next run continues after them.</item>
-/// <item>With CONDSTORE, HIGHESTMODSEQ is stored only in the transaction of the last batch, so an equal HIGHESTMODSEQ
-/// plus UIDNEXT not beyond <c>LastSyncedUid</c> means "nothing changed" without looking at any message (O(1)).</item>
+/// <item>With CONDSTORE, a folder's HIGHESTMODSEQ is stored only in the transaction of its last batch, so an equal
+/// HIGHESTMODSEQ plus UIDNEXT not beyond <c>LastSyncedUid</c> means "nothing changed" without looking at any message
+/// (O(1)): expunges and flag changes raise HIGHESTMODSEQ too (RFC 7162).</item>
+/// <item>Removals and flag changes found in a run are committed before its new messages, under the old HIGHESTMODSEQ:
+/// an interrupted run finds them again, and applying them twice changes nothing.</item>
+/// <item>Each folder has its own UIDVALIDITY: a reset re-syncs that folder from scratch and leaves the others alone.</item>
 /// </list>
 /// </remarks>
 public sealed class ImapSyncService(
@@ -38,21 +44,29 @@ public sealed class ImapSyncService(
     TimeProvider clock,
     ILogger<ImapSyncService> logger)
 {
+    /// <summary>UIDs per <c>IN (...)</c> list of one statement.</summary>
+    private const int UidsPerStatement = 500;
+
+    /// <summary>Consecutive UIDs compared by one count and sum when looking for expunged messages without QRESYNC.</summary>
+    private const int CompareBucketSize = 256;
+
     /// <summary>Syncs one account and records the outcome on it. Never throws for mail or network failures.</summary>
     internal async Task<SyncOutcome> SyncAsync(Guid tenantId, int accountId, CancellationToken ct)
     {
         EmailAccount? account;
+        List<SyncFolder> folders;
         await using (var db = await dbFactory.CreateForTenantAsync(tenantId, ct))
         {
             account = await db.EmailAccounts.AsNoTracking().FirstOrDefaultAsync(a => a.Id == accountId && a.TenantId == tenantId, ct);
-        }
-        if (account is null)
-        {
-            return SyncOutcome.NotFound;
-        }
-        if (!account.IsImapConfigured)
-        {
-            return SyncOutcome.NotConfigured;
+            if (account is null)
+            {
+                return SyncOutcome.NotFound;
+            }
+            if (!account.IsImapConfigured)
+            {
+                return SyncOutcome.NotConfigured;
+            }
+            folders = await db.SyncFolders.AsNoTracking().Where(f => f.EmailAccountId == accountId && f.TenantId == tenantId).ToListAsync(ct);
         }
 
         var startedAt = Now;
@@ -66,8 +80,14 @@ public sealed class ImapSyncService(
             string? password = null;
             try
             {
+                if (folders.Count == 0)
+                {
+                    folders = [await AddInboxAsync(account, ct)];
+                }
                 password = secrets.Unprotect(SecretKind.ImapPassword, account.ImapPasswordProtected!);
-                var added = await RunAsync(account, password, ct);
+                var run = new RunProgress();
+                await RunAsync(account, [.. SyncFolder.InDisplayOrder(folders, f => f.Name)], password, run, ct);
+                var changes = run.Changes;
                 var succeededAt = Now;
                 await UpdateAccountAsync(tenantId, accountId, a => a
                     .SetProperty(x => x.LastSyncSucceededAt, succeededAt)
@@ -75,11 +95,17 @@ public sealed class ImapSyncService(
                     .SetProperty(x => x.LastSyncErrorKind, (string?)null)
                     .SetProperty(x => x.FailingSince, (DateTime?)null)
                     .SetProperty(x => x.ConsecutiveSyncFailures, 0));
-                logger.LogInformation("Synced account {AccountId} of tenant {TenantId}: {NewMessages} new messages in {Elapsed} ms",
-                    accountId, tenantId, added, (int)(Now - startedAt).TotalMilliseconds);
-                await notifier.PublishAsync(Event(account, SyncEventKind.Completed) with { NewMessages = added });
+                logger.LogInformation(
+                    "Synced account {AccountId} of tenant {TenantId}: {NewMessages} new, {Removed} removed, {Updated} with changed flags in {Folders} folders in {Elapsed} ms",
+                    accountId, tenantId, changes.Added, changes.Removed, changes.Updated, folders.Count, (int)(Now - startedAt).TotalMilliseconds);
+                await notifier.PublishAsync(Event(account, SyncEventKind.Completed) with
+                {
+                    NewMessages = changes.Added,
+                    Removed = changes.Removed,
+                    Updated = changes.Updated,
+                });
                 ended = true;
-                return SyncOutcome.Success(added);
+                return SyncOutcome.Success(changes.Added) with { Removed = changes.Removed, Updated = changes.Updated };
             }
             catch (Exception ex) when (ct.IsCancellationRequested || ex is AccountGoneException)
             {
@@ -103,7 +129,7 @@ public sealed class ImapSyncService(
                     .SetProperty(x => x.LastSyncErrorKind, kind.ToString())
                     .SetProperty(x => x.FailingSince, x => x.FailingSince ?? failedAt)
                     .SetProperty(x => x.ConsecutiveSyncFailures, x => x.ConsecutiveSyncFailures + 1));
-                if (kind == SyncErrorKind.Other && ex is not SyncFailures.ConnectionFailedException)
+                if (kind == SyncErrorKind.Other && ex is not (SyncFailures.ConnectionFailedException or SyncFailures.FoldersNotFoundException))
                 {
                     logger.LogError(ex, "Sync of account {AccountId} of tenant {TenantId} failed unexpectedly", accountId, tenantId);
                 }
@@ -130,16 +156,16 @@ public sealed class ImapSyncService(
     }
 
     /// <summary>
-    /// Connects, signs in and opens INBOX through the connection layer, then pulls. A mail or network failure leaves as
-    /// a <see cref="SyncFailures.ConnectionFailedException"/> carrying the layer's classification.
+    /// Connects and signs in through the connection layer, turns on QRESYNC when offered, then mirrors each folder in
+    /// turn over the one session. A mail or network failure leaves as a <see cref="SyncFailures.ConnectionFailedException"/>
+    /// carrying the layer's classification; folders gone from the server are reported after the others are synced.
     /// </summary>
-    private async Task<int> RunAsync(EmailAccount account, string password, CancellationToken ct)
+    private async Task RunAsync(EmailAccount account, IReadOnlyList<SyncFolder> folders, string password, RunProgress run, CancellationToken ct)
     {
         var settings = options.Value;
-        var endpoint = new MailEndpoint(ConnectionProtocol.Imap, account.ImapHost!, account.ImapPort, account.ImapUseTls,
-            account.ImapPinnedCertificateSha256, account.DisplayName);
-        using var connection = new ImapMailConnection(endpoint, new PasswordCredential(account.ImapUsername!, password),
+        using var connection = new ImapMailConnection(ImapAccountSession.Endpoint(account), new PasswordCredential(account.ImapUsername!, password),
             MailTimeLimit.PerCommand(settings.Timeout, clock, ct));
+        var missing = new List<string>();
         try
         {
             await connection.ConnectAsync();
@@ -147,100 +173,212 @@ public sealed class ImapSyncService(
             {
                 throw new SyncFailures.ConnectionFailedException(refusal);
             }
-            // EXAMINE: the server keeps \Seen untouched even for body fetches. MailKit sends (CONDSTORE) when offered.
-            var inbox = await connection.OpenInboxAsync();
-            connection.BeginWork("during the sync");
-            var added = await PullAsync(account, inbox, settings.BatchSize, ct);
+            await connection.EnableQuickResyncEarlyAsync();
+            foreach (var folder in folders)
+            {
+                var mailbox = await connection.FindFolderAsync(folder.Name);
+                if (mailbox is null)
+                {
+                    missing.Add(folder.Name);
+                    continue;
+                }
+                try
+                {
+                    await MirrorFolderAsync(account, connection, folder, mailbox, settings.BatchSize, run, ct);
+                }
+                catch (FolderGoneException)
+                {
+                    // The admin removed the folder from the account while it synced: its rows went with it.
+                    logger.LogInformation("Account {AccountId}: folder {Folder} was removed from the account during the sync", account.Id, folder.Name);
+                }
+            }
             connection.Stage = ConnectionStage.Disconnecting;
             await connection.Client.DisconnectAsync(quit: true, connection.Token);
-            return added;
         }
         catch (Exception ex) when (!ct.IsCancellationRequested && connection.Classify(ex) is { } failure)
         {
             throw new SyncFailures.ConnectionFailedException(failure, ex);
         }
+        if (missing.Count > 0)
+        {
+            throw new SyncFailures.FoldersNotFoundException(missing);
+        }
     }
 
-    private async Task<int> PullAsync(EmailAccount account, IMailFolder inbox, int batchSize, CancellationToken ct)
+    /// <summary>Mirrors one folder: what the server removed and re-flagged, then what is new.</summary>
+    /// <remarks>
+    /// The folder is first opened with a plain EXAMINE, exactly as a bare session does, so a folder that did not change
+    /// costs nothing more. Only when its HIGHESTMODSEQ moved does a QRESYNC server get asked what changed: the folder is
+    /// examined again with the stored state (ENABLE QRESYNC first, once per session, from the authenticated state that
+    /// UNSELECT returns to), and the server reports, while opening, the UIDs of 1:LastSyncedUid expunged since the stored
+    /// HIGHESTMODSEQ (VANISHED (EARLIER)) and the flags changed since (FETCH).
+    /// </remarks>
+    private async Task MirrorFolderAsync(
+        EmailAccount account, ImapMailConnection connection, SyncFolder state, IMailFolder mailbox,
+        int batchSize, RunProgress run, CancellationToken ct)
     {
-        var tenantId = account.TenantId;
+        await connection.ExamineAsync(mailbox, known: null);
+        connection.BeginWork("during the sync");
+
         var accountId = account.Id;
-        var validity = (long)inbox.UidValidity;
-        var uidNext = inbox.UidNext is { } next ? (long?)next.Id : null;
-        long? modSeq = inbox.Supports(FolderFeature.ModSequences) && inbox.HighestModSeq > 0 ? (long)inbox.HighestModSeq : null;
-        var sameGeneration = account.UidValidity == validity;
-        var lastUid = sameGeneration ? account.LastSyncedUid : 0;
-
-        // Rows of an older UIDVALIDITY: present right after the server renumbered INBOX, or when a run that was
-        // replacing them got interrupted. Two index range seeks, so this stays cheap for any mailbox size.
-        bool hasOldGeneration;
-        await using (var db = await dbFactory.CreateForTenantAsync(tenantId, ct))
+        var view = FolderView.Of(mailbox, state);
+        var hasOldGeneration = await HasOldGenerationAsync(account, state, view.Validity, ct);
+        if (view.SameGeneration && view.NoNewMessages && !hasOldGeneration
+            && (view.ModSeq is not null ? state.HighestModSeq == view.ModSeq : await CountStoredAsync(account, state, view.Validity, view.LastUid, ct) == mailbox.Count))
         {
-            hasOldGeneration = await db.SyncedMessages.AnyAsync(m => m.EmailAccountId == accountId && m.UidValidity < validity, ct)
-                || await db.SyncedMessages.AnyAsync(m => m.EmailAccountId == accountId && m.UidValidity > validity, ct);
+            // With CONDSTORE an equal HIGHESTMODSEQ also rules out expunges and flag changes; without it, an equal
+            // message count with no new UID rules out expunges (flags cannot be compared cheaply without CONDSTORE).
+            logger.LogDebug("Account {AccountId}: {Folder} unchanged (UIDNEXT {UidNext}, HIGHESTMODSEQ {ModSeq})", accountId, state.Name, view.UidNext, view.ModSeq);
+            return;
         }
 
-        var noNewMessages = uidNext is { } n && n <= lastUid + 1;
-        var flagsUnchanged = modSeq is null || (sameGeneration && account.HighestModSeq == modSeq);
-        if (sameGeneration && noNewMessages && flagsUnchanged && !hasOldGeneration)
+        var reported = new ServerChanges();
+        var resynced = false;
+        if (connection.OffersQuickResync && view is { SameGeneration: true, LastUid: > 0, ModSeq: not null } && state.HighestModSeq is { } storedModSeq)
         {
-            logger.LogDebug("Account {AccountId}: INBOX unchanged (UIDNEXT {UidNext}, HIGHESTMODSEQ {ModSeq})", accountId, uidNext, modSeq);
-            return 0;
+            var known = new QuickResyncState((uint)view.Validity, (ulong)storedModSeq, new UniqueIdRange(
+                new UniqueId((uint)view.Validity, 1), new UniqueId((uint)view.Validity, (uint)view.LastUid)));
+            await connection.EnableQuickResyncAsync(mailbox);
+            mailbox.MessagesVanished += reported.OnVanished;
+            mailbox.MessageFlagsChanged += reported.OnFlagsChanged;
+            try
+            {
+                await connection.ExamineAsync(mailbox, known);
+            }
+            finally
+            {
+                mailbox.MessagesVanished -= reported.OnVanished;
+                mailbox.MessageFlagsChanged -= reported.OnFlagsChanged;
+            }
+            connection.BeginWork("during the sync");
+            var again = FolderView.Of(mailbox, state);
+            resynced = again.SameGeneration;
+            if (again.Validity != view.Validity)
+            {
+                // Renumbered between the two EXAMINEs: the server ignored the stored state; start the generation over.
+                hasOldGeneration = await HasOldGenerationAsync(account, state, again.Validity, ct);
+            }
+            view = again;
         }
 
-        if (sameGeneration && modSeq is not null && account.HighestModSeq is { } knownModSeq && knownModSeq != modSeq && lastUid > 0)
-        {
-            await UpdateSeenFlagsAsync(account, inbox, validity, lastUid, knownModSeq, ct);
-        }
+        var validity = view.Validity;
+        var uidNext = view.UidNext;
+        var modSeq = view.ModSeq;
+        var sameGeneration = view.SameGeneration;
+        var lastUid = view.LastUid;
+        var noNewMessages = view.NoNewMessages;
 
         IList<UniqueId> newUids = [];
         if (!noNewMessages)
         {
             // "UID n:*" always matches the highest UID even when it is below n, hence the filter.
             var range = new UniqueIdRange(new UniqueId((uint)validity, (uint)(lastUid + 1)), UniqueId.MaxValue);
-            var found = await inbox.SearchAsync(SearchQuery.Uids(range), ct);
+            var found = await mailbox.SearchAsync(SearchQuery.Uids(range), ct);
             newUids = found.Where(u => u.Id > lastUid).OrderBy(u => u.Id).ToList();
+        }
+
+        if (sameGeneration && lastUid > 0)
+        {
+            if (resynced)
+            {
+                logger.LogDebug("Account {AccountId}: {Folder}: QRESYNC reported {Vanished} expunged UIDs and {Flags} flag changes",
+                    accountId, state.Name, reported.Vanished.Count, reported.Flags.Count);
+            }
+            else
+            {
+                // No QRESYNC (or no stored HIGHESTMODSEQ to resync from): ask for the changed flags (CONDSTORE) and
+                // compare UIDs for what was expunged.
+                if (modSeq is not null && state.HighestModSeq is { } knownModSeq && knownModSeq != modSeq)
+                {
+                    await FetchChangedFlagsAsync(mailbox, validity, lastUid, knownModSeq, reported, ct);
+                }
+                var onServer = mailbox.Count - newUids.Count;
+                await FindExpungedAsync(account, state, connection, mailbox, validity, lastUid, onServer, reported, ct);
+            }
+            if (!reported.IsEmpty)
+            {
+                run.Add(await ApplyServerChangesAsync(account, state, validity, reported, ct));
+            }
         }
 
         // UIDs below UIDNEXT that are not on the server any more were expunged: skip past them for good.
         var finalLastUid = Math.Max(lastUid, Math.Max(newUids.Count > 0 ? newUids[^1].Id : 0, (uidNext ?? 1) - 1));
-        var total = newUids.Count;
-        if (total > 0)
+        await StoreNewMessagesAsync(account, state, mailbox, validity, newUids, finalLastUid, modSeq, sameGeneration, hasOldGeneration,
+            batchSize, run, ct);
+    }
+
+    /// <summary>
+    /// Rows of an older UIDVALIDITY: present right after the server renumbered the folder, or when a run that was
+    /// replacing them got interrupted. Two index range seeks, so this stays cheap for any folder size.
+    /// </summary>
+    private async Task<bool> HasOldGenerationAsync(EmailAccount account, SyncFolder state, long validity, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateForTenantAsync(account.TenantId, ct);
+        return await db.SyncedMessages.AnyAsync(m => m.SyncFolderId == state.Id && m.UidValidity < validity, ct)
+            || await db.SyncedMessages.AnyAsync(m => m.SyncFolderId == state.Id && m.UidValidity > validity, ct);
+    }
+
+    /// <summary>What an EXAMINE told about the folder, next to its stored position.</summary>
+    private sealed record FolderView(long Validity, long? UidNext, long? ModSeq, bool SameGeneration, long LastUid)
+    {
+        public bool NoNewMessages => UidNext is { } n && n <= LastUid + 1;
+
+        public static FolderView Of(IMailFolder mailbox, SyncFolder state)
         {
-            await notifier.PublishAsync(Event(account, SyncEventKind.Progress) with { Done = 0, Total = total });
+            var validity = (long)mailbox.UidValidity;
+            var same = state.UidValidity == validity;
+            return new FolderView(
+                validity,
+                mailbox.UidNext is { } next ? next.Id : null,
+                mailbox.Supports(FolderFeature.ModSequences) && mailbox.HighestModSeq > 0 ? (long)mailbox.HighestModSeq : null,
+                same,
+                same ? state.LastSyncedUid : 0);
+        }
+    }
+
+    /// <summary>
+    /// Fetches the new messages in batches, each committed with the folder's position. The next batch is fetched while
+    /// the current one is committed: the server and the database work at the same time, and only the fetch ever uses
+    /// the client, so the client still runs one command at a time.
+    /// </summary>
+    private async Task StoreNewMessagesAsync(
+        EmailAccount account, SyncFolder state, IMailFolder mailbox, long validity, IList<UniqueId> newUids, long finalLastUid,
+        long? modSeq, bool sameGeneration, bool hasOldGeneration, int batchSize, RunProgress run, CancellationToken ct)
+    {
+        if (newUids.Count > 0)
+        {
+            run.Total += newUids.Count;
+            await notifier.PublishAsync(Event(account, SyncEventKind.Progress) with { Done = run.Done, Total = run.Total });
         }
 
         var request = new FetchRequest(
             MessageSummaryItems.UniqueId | MessageSummaryItems.Envelope | MessageSummaryItems.Size
             | MessageSummaryItems.Flags | MessageSummaryItems.PreviewText);
-        var done = 0;
-        var added = 0;
         var batches = newUids.Chunk(batchSize).ToList();
         if (batches.Count == 0)
         {
-            await CommitBatchAsync(account, validity, [], [], finalLastUid, new ModSeqUpdate(modSeq), hasOldGeneration, hasOldGeneration, ct);
+            await CommitBatchAsync(account, state, validity, [], [], finalLastUid, new ModSeqUpdate(modSeq), hasOldGeneration, hasOldGeneration, ct);
+            return;
         }
-        // The next batch is fetched while the current one is committed: the server and the database work at the
-        // same time, and only the fetch ever uses the client, so the client still runs one command at a time.
-        var prefetch = batches.Count > 0 ? inbox.FetchAsync(batches[0], request, ct) : null;
+        var prefetch = mailbox.FetchAsync(batches[0], request, ct);
         for (var i = 0; i < batches.Count; i++)
         {
             var batch = batches[i];
             var summaries = await prefetch!;
             var isLast = i == batches.Count - 1;
-            prefetch = isLast ? null : inbox.FetchAsync(batches[i + 1], request, ct);
+            prefetch = isLast ? null : mailbox.FetchAsync(batches[i + 1], request, ct);
             // Before the last batch, HIGHESTMODSEQ keeps its old value (or none, for a new generation): storing the
-            // server's value early would let the O(1) check skip flag changes a resumed run still has to fetch.
+            // server's value early would let the O(1) check skip changes a resumed run still has to fetch.
             var modSeqUpdate = isLast ? new ModSeqUpdate(modSeq) : sameGeneration ? null : new ModSeqUpdate(null);
             try
             {
-                added += await CommitBatchAsync(
-                    account, validity, batch, summaries,
+                run.Changes += new FolderChanges(await CommitBatchAsync(
+                    account, state, validity, batch, summaries,
                     isLast ? finalLastUid : batch[^1].Id,
                     modSeqUpdate,
                     replacingOldGeneration: hasOldGeneration,
                     dropOldGeneration: isLast && hasOldGeneration,
-                    ct);
+                    ct), 0, 0);
             }
             catch when (prefetch is not null)
             {
@@ -249,10 +387,9 @@ public sealed class ImapSyncService(
                 await DrainAsync(prefetch);
                 throw;
             }
-            done += batch.Length;
-            await notifier.PublishAsync(Event(account, SyncEventKind.Progress) with { Done = done, Total = total });
+            run.Done += batch.Length;
+            await notifier.PublishAsync(Event(account, SyncEventKind.Progress) with { Done = run.Done, Total = run.Total });
         }
-        return added;
     }
 
     private static async Task DrainAsync(Task pending)
@@ -269,19 +406,20 @@ public sealed class ImapSyncService(
     }
 
     /// <summary>
-    /// Stores one batch and advances the account's position in the same transaction. The last batch of a run also
-    /// stores HIGHESTMODSEQ and removes what is left of an older UIDVALIDITY generation.
+    /// Stores one batch and advances the folder's position in the same transaction. The last batch of a run also
+    /// stores HIGHESTMODSEQ and removes what is left of an older UIDVALIDITY generation of the folder.
     /// </summary>
     /// <remarks>
     /// UIDVALIDITY change without loss or duplicates: messages of the new generation are inserted under the new
     /// UIDVALIDITY (the unique key includes it, so they never collide with the old rows). Each batch deletes the
-    /// old rows with the same Message-ID as the rows it inserts, in the same transaction, so the list never shows
-    /// a message twice for long and never loses one. Old rows without a match (no Message-ID, or gone from the
+    /// folder's old rows with the same Message-ID as the rows it inserts, in the same transaction, so the list never
+    /// shows a message twice for long and never loses one. Old rows without a match (no Message-ID, or gone from the
     /// server) are deleted only in the transaction that commits the last batch of the new generation, i.e. once
-    /// the whole new INBOX is stored. An interrupted run leaves them in place and the next run finishes the job.
+    /// the whole new folder is stored. An interrupted run leaves them in place and the next run finishes the job.
     /// </remarks>
     private async Task<int> CommitBatchAsync(
         EmailAccount account,
+        SyncFolder state,
         long validity,
         IReadOnlyList<UniqueId> batch,
         IList<IMessageSummary> summaries,
@@ -291,24 +429,19 @@ public sealed class ImapSyncService(
         bool dropOldGeneration,
         CancellationToken ct)
     {
-        var accountId = account.Id;
+        var folderId = state.Id;
         var now = Now;
         await using var db = await dbFactory.CreateForTenantAsync(account.TenantId, ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
 
-        var position = await db.EmailAccounts.Where(a => a.Id == accountId && a.TenantId == account.TenantId)
-            .ExecuteUpdateAsync(s =>
-            {
-                s.SetProperty(a => a.UidValidity, validity).SetProperty(a => a.LastSyncedUid, lastUid);
-                if (modSeq is not null)
-                {
-                    s.SetProperty(a => a.HighestModSeq, modSeq.Value);
-                }
-            }, ct);
-        if (position == 0)
+        await AdvanceAsync(db, account, state, s =>
         {
-            throw new AccountGoneException();
-        }
+            s.SetProperty(f => f.UidValidity, validity).SetProperty(f => f.LastSyncedUid, lastUid);
+            if (modSeq is not null)
+            {
+                s.SetProperty(f => f.HighestModSeq, modSeq.Value);
+            }
+        }, ct);
 
         var inserted = 0;
         if (batch.Count > 0)
@@ -316,12 +449,12 @@ public sealed class ImapSyncService(
             var min = (long)batch[0].Id;
             var max = (long)batch[^1].Id;
             var existing = (await db.SyncedMessages
-                    .Where(m => m.EmailAccountId == accountId && m.UidValidity == validity && m.Uid >= min && m.Uid <= max)
+                    .Where(m => m.SyncFolderId == folderId && m.UidValidity == validity && m.Uid >= min && m.Uid <= max)
                     .Select(m => m.Uid).ToListAsync(ct))
                 .ToHashSet();
             var rows = summaries
                 .Where(s => !existing.Contains(s.UniqueId.Id))
-                .Select(s => ToRow(account, validity, s, now))
+                .Select(s => ToRow(account, folderId, validity, s, now))
                 .ToList();
             inserted = rows.Count;
 
@@ -331,7 +464,7 @@ public sealed class ImapSyncService(
                 if (messageIds.Count > 0)
                 {
                     await db.SyncedMessages
-                        .Where(m => m.EmailAccountId == accountId && m.UidValidity != validity && m.MessageId != null && messageIds.Contains(m.MessageId))
+                        .Where(m => m.SyncFolderId == folderId && m.UidValidity != validity && m.MessageId != null && messageIds.Contains(m.MessageId))
                         .ExecuteDeleteAsync(ct);
                 }
             }
@@ -339,59 +472,241 @@ public sealed class ImapSyncService(
         }
         if (dropOldGeneration)
         {
-            var dropped = await db.SyncedMessages.Where(m => m.EmailAccountId == accountId && m.UidValidity != validity).ExecuteDeleteAsync(ct);
-            logger.LogInformation("Account {AccountId}: INBOX UIDVALIDITY is now {UidValidity}; removed {Count} messages of the old generation not found again",
-                accountId, validity, dropped);
+            var dropped = await db.SyncedMessages.Where(m => m.SyncFolderId == folderId && m.UidValidity != validity).ExecuteDeleteAsync(ct);
+            logger.LogInformation("Account {AccountId}: {Folder} UIDVALIDITY is now {UidValidity}; removed {Count} messages of the old generation not found again",
+                account.Id, state.Name, validity, dropped);
         }
         await tx.CommitAsync(ct);
         return inserted;
     }
 
-    /// <summary>CONDSTORE: fetches only the flags that changed since the stored HIGHESTMODSEQ and updates \Seen.</summary>
-    private async Task UpdateSeenFlagsAsync(EmailAccount account, IMailFolder inbox, long validity, long lastUid, long knownModSeq, CancellationToken ct)
+    /// <summary>Moves the folder's position inside the caller's transaction; tells a removed folder from a deleted account.</summary>
+    private static async Task AdvanceAsync(
+        EmailSettingsDbContext db, EmailAccount account, SyncFolder state,
+        Action<Microsoft.EntityFrameworkCore.Query.UpdateSettersBuilder<SyncFolder>> set, CancellationToken ct)
+    {
+        var updated = await db.SyncFolders.Where(f => f.Id == state.Id && f.EmailAccountId == account.Id && f.TenantId == account.TenantId)
+            .ExecuteUpdateAsync(set, ct);
+        if (updated == 0)
+        {
+            throw await db.EmailAccounts.AnyAsync(a => a.Id == account.Id && a.TenantId == account.TenantId, ct)
+                ? new FolderGoneException()
+                : new AccountGoneException();
+        }
+    }
+
+    /// <summary>CONDSTORE without QRESYNC: the flags of the stored UIDs that changed since the stored HIGHESTMODSEQ.</summary>
+    private static async Task FetchChangedFlagsAsync(IMailFolder mailbox, long validity, long lastUid, long knownModSeq, ServerChanges into, CancellationToken ct)
     {
         var range = new UniqueIdRange(new UniqueId((uint)validity, 1), new UniqueId((uint)validity, (uint)lastUid));
-        var changed = await inbox.FetchAsync(range, new FetchRequest(MessageSummaryItems.UniqueId | MessageSummaryItems.Flags)
+        var changed = await mailbox.FetchAsync(range, new FetchRequest(MessageSummaryItems.UniqueId | MessageSummaryItems.Flags)
         {
             ChangedSince = (ulong)knownModSeq,
         }, ct);
-        if (changed.Count == 0)
+        foreach (var summary in changed)
         {
-            return;
+            if (summary.Flags is { } flags)
+            {
+                into.Flags[summary.UniqueId.Id] = flags;
+            }
         }
-        var seen = changed.Where(s => s.Flags?.HasFlag(MessageFlags.Seen) == true).Select(s => (long)s.UniqueId.Id).ToList();
-        var unseen = changed.Where(s => s.Flags?.HasFlag(MessageFlags.Seen) == false).Select(s => (long)s.UniqueId.Id).ToList();
-        await using var db = await dbFactory.CreateForTenantAsync(account.TenantId, ct);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        foreach (var chunk in seen.Chunk(500))
-        {
-            await db.SyncedMessages.Where(m => m.EmailAccountId == account.Id && m.UidValidity == validity && chunk.Contains(m.Uid))
-                .ExecuteUpdateAsync(s => s.SetProperty(m => m.IsSeen, true), ct);
-        }
-        foreach (var chunk in unseen.Chunk(500))
-        {
-            await db.SyncedMessages.Where(m => m.EmailAccountId == account.Id && m.UidValidity == validity && chunk.Contains(m.Uid))
-                .ExecuteUpdateAsync(s => s.SetProperty(m => m.IsSeen, false), ct);
-        }
-        await tx.CommitAsync(ct);
     }
 
-    private static SyncedMessage ToRow(EmailAccount account, long validity, IMessageSummary s, DateTime now) => new()
+    /// <summary>
+    /// Without QRESYNC, finds the stored UIDs of 1:<paramref name="lastUid"/> that the server no longer has. First a
+    /// count: when the server holds as many of those UIDs as are stored, nothing was expunged (the copy never holds a
+    /// UID the server did not report), and no UID travels. Otherwise one UID SEARCH (ranges with ESEARCH), and the
+    /// stored copy is compared by buckets of <see cref="CompareBucketSize"/> consecutive UIDs: one aggregate query
+    /// gives each bucket's count and UID sum (an index-only scan), the server's are counted locally, and only the UIDs
+    /// of buckets that differ are read, in one more query. A few expunges in 50,000 messages read a few hundred UIDs
+    /// instead of 50,000, in two queries whatever the folder's size.
+    /// </summary>
+    private async Task FindExpungedAsync(
+        EmailAccount account, SyncFolder state, ImapMailConnection connection, IMailFolder mailbox, long validity, long lastUid,
+        int onServer, ServerChanges into, CancellationToken ct)
     {
-        TenantId = account.TenantId,
-        EmailAccountId = account.Id,
-        UidValidity = validity,
-        Uid = s.UniqueId.Id,
-        MessageId = Cut(s.Envelope?.MessageId, FieldRules.HeaderLineMaxLength),
-        From = Cut(s.Envelope?.From?.ToString(), FieldRules.HeaderTextMaxLength) ?? "",
-        To = Cut(s.Envelope?.To?.ToString(), FieldRules.AddressListMaxLength) ?? "",
-        Subject = Cut(s.Envelope?.Subject, FieldRules.HeaderTextMaxLength) ?? "",
-        Date = s.Envelope?.Date?.UtcDateTime,
-        Size = s.Size ?? 0,
-        IsSeen = s.Flags?.HasFlag(MessageFlags.Seen) == true,
-        Preview = Preview(s.PreviewText),
-        SyncedAt = now,
-    };
+        var stored = await CountStoredAsync(account, state, validity, lastUid, ct);
+        if (stored == onServer)
+        {
+            logger.LogDebug("Account {AccountId}: {Folder}: {Count} stored messages, as many as on the server: none expunged", account.Id, state.Name, stored);
+            return;
+        }
+        var range = SearchQuery.Uids(new UniqueIdRange(new UniqueId((uint)validity, 1), new UniqueId((uint)validity, (uint)lastUid)));
+        var found = connection.OffersExtendedSearch
+            ? (await mailbox.SearchAsync(SearchOptions.All, range, ct)).UniqueIds
+            : await mailbox.SearchAsync(range, ct);
+        var server = new HashSet<long>();
+        var serverBuckets = new Dictionary<long, (int Count, long Sum)>();
+        foreach (var uid in found.Select(u => (long)u.Id).Where(u => u <= lastUid))
+        {
+            if (server.Add(uid))
+            {
+                var bucket = (uid - 1) / CompareBucketSize;
+                var (count, sum) = serverBuckets.GetValueOrDefault(bucket);
+                serverBuckets[bucket] = (count + 1, sum + uid);
+            }
+        }
+
+        await using var db = await dbFactory.CreateForTenantAsync(account.TenantId, ct);
+        var folderId = state.Id;
+        var storedBuckets = await db.SyncedMessages
+            .Where(m => m.SyncFolderId == folderId && m.UidValidity == validity && m.Uid <= lastUid)
+            .GroupBy(m => (m.Uid - 1) / CompareBucketSize)
+            .Select(g => new { Bucket = g.Key, Count = g.Count(), Sum = g.Sum(m => m.Uid) })
+            .ToListAsync(ct);
+        var differing = storedBuckets
+            .Where(b => serverBuckets.GetValueOrDefault(b.Bucket) != (b.Count, b.Sum))
+            .Select(b => b.Bucket)
+            .ToList();
+        foreach (var chunk in differing.Chunk(UidsPerStatement))
+        {
+            var uids = await db.SyncedMessages
+                .Where(m => m.SyncFolderId == folderId && m.UidValidity == validity && m.Uid <= lastUid && chunk.Contains((m.Uid - 1) / CompareBucketSize))
+                .Select(m => m.Uid).ToListAsync(ct);
+            into.Vanished.AddRange(uids.Where(uid => !server.Contains(uid)));
+        }
+        logger.LogDebug("Account {AccountId}: {Folder}: compared {Stored} stored UIDs with {OnServer} on the server; {Differing} of {Buckets} buckets differ: {Expunged} expunged",
+            account.Id, state.Name, stored, server.Count, differing.Count, storedBuckets.Count, into.Vanished.Count);
+    }
+
+    private async Task<int> CountStoredAsync(EmailAccount account, SyncFolder state, long validity, long lastUid, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateForTenantAsync(account.TenantId, ct);
+        return await db.SyncedMessages.CountAsync(m => m.SyncFolderId == state.Id && m.UidValidity == validity && m.Uid <= lastUid, ct);
+    }
+
+    /// <summary>
+    /// Removes the expunged UIDs and writes the changed flags, in one transaction. Long runs of expunged UIDs (QRESYNC
+    /// reports ranges such as 1:4000) are deleted by range, the rest by lists; a flag update counts only rows whose
+    /// flags really change (CHANGEDSINCE also reports keyword changes, which are not mirrored).
+    /// </summary>
+    private async Task<FolderChanges> ApplyServerChangesAsync(EmailAccount account, SyncFolder state, long validity, ServerChanges changes, CancellationToken ct)
+    {
+        var folderId = state.Id;
+        await using var db = await dbFactory.CreateForTenantAsync(account.TenantId, ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        // Locks the folder row first (and notices a folder removed meanwhile) without moving the position.
+        await AdvanceAsync(db, account, state, s => s.SetProperty(f => f.LastSyncedUid, f => f.LastSyncedUid), ct);
+
+        var removed = 0;
+        var singles = new List<long>();
+        foreach (var (first, last) in Runs(changes.Vanished))
+        {
+            if (last - first >= 16)
+            {
+                removed += await db.SyncedMessages
+                    .Where(m => m.SyncFolderId == folderId && m.UidValidity == validity && m.Uid >= first && m.Uid <= last)
+                    .ExecuteDeleteAsync(ct);
+            }
+            else
+            {
+                for (var uid = first; uid <= last; uid++)
+                {
+                    singles.Add(uid);
+                }
+            }
+        }
+        foreach (var chunk in singles.Chunk(UidsPerStatement))
+        {
+            removed += await db.SyncedMessages
+                .Where(m => m.SyncFolderId == folderId && m.UidValidity == validity && chunk.Contains(m.Uid))
+                .ExecuteDeleteAsync(ct);
+        }
+
+        var updated = 0;
+        foreach (var group in changes.Flags.GroupBy(c => Mirrored(c.Value), c => (long)c.Key))
+        {
+            var (seen, flagged, answered) = group.Key;
+            foreach (var chunk in group.Chunk(UidsPerStatement))
+            {
+                updated += await db.SyncedMessages
+                    .Where(m => m.SyncFolderId == folderId && m.UidValidity == validity && chunk.Contains(m.Uid)
+                        && (m.IsSeen != seen || m.IsFlagged != flagged || m.IsAnswered != answered))
+                    .ExecuteUpdateAsync(s => s
+                        .SetProperty(m => m.IsSeen, seen)
+                        .SetProperty(m => m.IsFlagged, flagged)
+                        .SetProperty(m => m.IsAnswered, answered), ct);
+            }
+        }
+        await tx.CommitAsync(ct);
+        if (removed > 0 || updated > 0)
+        {
+            logger.LogInformation("Account {AccountId}: {Folder}: removed {Removed} messages expunged on the server, updated the flags of {Updated}",
+                account.Id, state.Name, removed, updated);
+        }
+        return new FolderChanges(0, removed, updated);
+    }
+
+    /// <summary>Sorted, distinct UIDs as runs of consecutive values.</summary>
+    private static IEnumerable<(long First, long Last)> Runs(IEnumerable<long> uids)
+    {
+        long? first = null;
+        long last = 0;
+        foreach (var uid in uids.Distinct().Order())
+        {
+            if (first is not null && uid == last + 1)
+            {
+                last = uid;
+                continue;
+            }
+            if (first is { } f)
+            {
+                yield return (f, last);
+            }
+            first = last = uid;
+        }
+        if (first is { } done)
+        {
+            yield return (done, last);
+        }
+    }
+
+    private static (bool Seen, bool Flagged, bool Answered) Mirrored(MessageFlags flags) =>
+        (flags.HasFlag(MessageFlags.Seen), flags.HasFlag(MessageFlags.Flagged), flags.HasFlag(MessageFlags.Answered));
+
+    /// <summary>Gives an account that has no folder yet (made before folders existed, or outside the service) its INBOX.</summary>
+    private async Task<SyncFolder> AddInboxAsync(EmailAccount account, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateForTenantAsync(account.TenantId, ct);
+        var inbox = new SyncFolder { TenantId = account.TenantId, EmailAccountId = account.Id, Name = SyncFolder.Inbox, CreatedAt = Now };
+        db.SyncFolders.Add(inbox);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+            return inbox;
+        }
+        catch (DbUpdateException)
+        {
+            // Added by a concurrent save of the account, or the account is gone; either way the database knows.
+            await using var again = await dbFactory.CreateForTenantAsync(account.TenantId, ct);
+            return await again.SyncFolders.AsNoTracking().FirstOrDefaultAsync(f => f.EmailAccountId == account.Id && f.Name == SyncFolder.Inbox, ct)
+                ?? throw new AccountGoneException();
+        }
+    }
+
+    private static SyncedMessage ToRow(EmailAccount account, int folderId, long validity, IMessageSummary s, DateTime now)
+    {
+        var (seen, flagged, answered) = Mirrored(s.Flags ?? MessageFlags.None);
+        return new SyncedMessage
+        {
+            TenantId = account.TenantId,
+            EmailAccountId = account.Id,
+            SyncFolderId = folderId,
+            UidValidity = validity,
+            Uid = s.UniqueId.Id,
+            MessageId = Cut(s.Envelope?.MessageId, FieldRules.HeaderLineMaxLength),
+            From = Cut(s.Envelope?.From?.ToString(), FieldRules.HeaderTextMaxLength) ?? "",
+            To = Cut(s.Envelope?.To?.ToString(), FieldRules.AddressListMaxLength) ?? "",
+            Subject = Cut(s.Envelope?.Subject, FieldRules.HeaderTextMaxLength) ?? "",
+            Date = s.Envelope?.Date?.UtcDateTime,
+            Size = s.Size ?? 0,
+            IsSeen = seen,
+            IsFlagged = flagged,
+            IsAnswered = answered,
+            Preview = Preview(s.PreviewText),
+            SyncedAt = now,
+        };
+    }
 
     private static string Preview(string? text)
     {
@@ -440,6 +755,45 @@ public sealed class ImapSyncService(
 
     private sealed record ModSeqUpdate(long? Value);
 
+    /// <summary>What one folder's mirror changed in the database.</summary>
+    private readonly record struct FolderChanges(int Added, int Removed, int Updated)
+    {
+        public static FolderChanges operator +(FolderChanges a, FolderChanges b) =>
+            new(a.Added + b.Added, a.Removed + b.Removed, a.Updated + b.Updated);
+    }
+
+    /// <summary>The run's totals over its folders, and the progress the pages hear (new messages stored of those found).</summary>
+    private sealed class RunProgress
+    {
+        public FolderChanges Changes { get; set; }
+        public int Done { get; set; }
+        public int Total { get; set; }
+
+        public void Add(FolderChanges changes) => Changes += changes;
+    }
+
+    /// <summary>What the server reported as changed in one folder: expunged UIDs and the current flags of changed ones.</summary>
+    private sealed class ServerChanges
+    {
+        public List<long> Vanished { get; } = [];
+        public Dictionary<uint, MessageFlags> Flags { get; } = [];
+        public bool IsEmpty => Vanished.Count == 0 && Flags.Count == 0;
+
+        public void OnVanished(object? sender, MessagesVanishedEventArgs e) =>
+            Vanished.AddRange(e.UniqueIds.Select(u => (long)u.Id));
+
+        public void OnFlagsChanged(object? sender, MessageFlagsChangedEventArgs e)
+        {
+            if (e.UniqueId is { } uid)
+            {
+                Flags[uid.Id] = e.Flags;
+            }
+        }
+    }
+
     /// <summary>The account was deleted while its sync ran.</summary>
     private sealed class AccountGoneException() : Exception("The account was deleted during the sync.");
+
+    /// <summary>The folder was removed from the account while its sync ran.</summary>
+    private sealed class FolderGoneException() : Exception("The folder was removed from the account during the sync.");
 }

@@ -19,6 +19,10 @@ internal static class SyncFailures
                 : failure.Message;
             return (KindOf(failure.Kind), Cut(message));
         }
+        if (error is FoldersNotFoundException missing)
+        {
+            return (SyncErrorKind.Other, Cut(missing.Message));
+        }
         return (SyncErrorKind.Other, Cut(scrubber.Scrub($"The sync failed: {error.Message}")));
     }
 
@@ -37,6 +41,19 @@ internal static class SyncFailures
     };
 
     private static string Cut(string message) => message.Length <= MaxErrorLength ? message : message[..MaxErrorLength];
+
+    /// <summary>
+    /// Folders the account syncs that the server does not list any more (deleted or renamed there). The other folders
+    /// were synced; the missing ones keep their stored messages until the admin chooses the account's folders again.
+    /// </summary>
+    public sealed class FoldersNotFoundException(IReadOnlyList<string> names) : Exception(Describe(names))
+    {
+        public IReadOnlyList<string> Names { get; } = names;
+
+        private static string Describe(IReadOnlyList<string> names) =>
+            (names.Count == 1 ? $"The folder \"{names[0]}\" was not found on the server" : $"The folders {string.Join(", ", names.Select(n => $"\"{n}\""))} were not found on the server")
+            + "; the other folders were synced. Edit the account and choose its folders again (List folders).";
+    }
 
     /// <summary>Carries the layer's classification out of the session to where the outcome is recorded.</summary>
     public sealed class ConnectionFailedException(MailFailure failure, Exception? inner = null)

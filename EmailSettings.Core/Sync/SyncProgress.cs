@@ -22,7 +22,7 @@ public enum SyncErrorKind
 
 /// <summary>One event of one account's sync, as every open page of the tenant hears it.</summary>
 /// <param name="Done">Messages stored so far in this run.</param>
-/// <param name="Total">New messages found on the server in this run (0 until known).</param>
+/// <param name="Total">New messages found on the server in this run so far, over the folders looked at (0 until known).</param>
 /// <param name="NewMessages">Messages added by the run (on <see cref="SyncEventKind.Completed"/>).</param>
 public sealed record SyncProgress(
     Guid TenantId,
@@ -35,6 +35,15 @@ public sealed record SyncProgress(
     string? Error,
     DateTime At)
 {
+    /// <summary>Stored messages removed because the server expunged them (on <see cref="SyncEventKind.Completed"/>).</summary>
+    public int Removed { get; init; }
+
+    /// <summary>Stored messages whose flags changed on the server (on <see cref="SyncEventKind.Completed"/>).</summary>
+    public int Updated { get; init; }
+
+    /// <summary>True when the run changed what the messages page shows: added, removed or re-flagged messages.</summary>
+    public bool ChangedMessages => NewMessages > 0 || Removed > 0 || Updated > 0;
+
     public bool IsRunning => Kind is SyncEventKind.Started or SyncEventKind.Progress;
 
     /// <summary>"120 of 1,000" while messages are being stored, otherwise null.</summary>
@@ -56,6 +65,12 @@ public enum SyncOutcomeStatus
 /// <summary>The result of one sync run; every caller that joined the run gets the same one.</summary>
 public sealed record SyncOutcome(SyncOutcomeStatus Status, int NewMessages = 0, SyncErrorKind? ErrorKind = null, string? Error = null)
 {
+    /// <summary>Stored messages removed because the server expunged them.</summary>
+    public int Removed { get; init; }
+
+    /// <summary>Stored messages whose flags changed on the server.</summary>
+    public int Updated { get; init; }
+
     public bool Succeeded => Status == SyncOutcomeStatus.Succeeded;
 
     public static SyncOutcome Success(int newMessages) => new(SyncOutcomeStatus.Succeeded, newMessages);

@@ -89,9 +89,6 @@ namespace EmailSettings.Migrations.Postgres.Migrations
                     b.Property<DateTime?>("FailingSince")
                         .HasColumnType("timestamp with time zone");
 
-                    b.Property<long?>("HighestModSeq")
-                        .HasColumnType("bigint");
-
                     b.Property<string>("ImapHost")
                         .HasMaxLength(253)
                         .HasColumnType("character varying(253)");
@@ -133,9 +130,6 @@ namespace EmailSettings.Migrations.Postgres.Migrations
                     b.Property<DateTime?>("LastSyncSucceededAt")
                         .HasColumnType("timestamp with time zone");
 
-                    b.Property<long>("LastSyncedUid")
-                        .HasColumnType("bigint");
-
                     b.Property<int?>("MailServerId")
                         .HasColumnType("integer");
 
@@ -155,9 +149,6 @@ namespace EmailSettings.Migrations.Postgres.Migrations
 
                     b.Property<Guid>("TenantId")
                         .HasColumnType("uuid");
-
-                    b.Property<long?>("UidValidity")
-                        .HasColumnType("bigint");
 
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("timestamp with time zone");
@@ -324,6 +315,12 @@ namespace EmailSettings.Migrations.Postgres.Migrations
                         .HasMaxLength(1000)
                         .HasColumnType("character varying(1000)");
 
+                    b.Property<bool>("IsAnswered")
+                        .HasColumnType("boolean");
+
+                    b.Property<bool>("IsFlagged")
+                        .HasColumnType("boolean");
+
                     b.Property<bool>("IsSeen")
                         .HasColumnType("boolean");
 
@@ -343,6 +340,9 @@ namespace EmailSettings.Migrations.Postgres.Migrations
                         .IsRequired()
                         .HasMaxLength(1000)
                         .HasColumnType("character varying(1000)");
+
+                    b.Property<int>("SyncFolderId")
+                        .HasColumnType("integer");
 
                     b.Property<DateTime>("SyncedAt")
                         .HasColumnType("timestamp with time zone");
@@ -367,7 +367,9 @@ namespace EmailSettings.Migrations.Postgres.Migrations
 
                     b.HasIndex("EmailAccountId", "Date");
 
-                    b.HasIndex("EmailAccountId", "UidValidity", "Uid")
+                    b.HasIndex("SyncFolderId", "Date");
+
+                    b.HasIndex("SyncFolderId", "UidValidity", "Uid")
                         .IsUnique();
 
                     b.ToTable("SyncedMessages");
@@ -429,6 +431,47 @@ namespace EmailSettings.Migrations.Postgres.Migrations
                     b.HasIndex("TenantId", "AttemptedAt");
 
                     b.ToTable("EmailLog");
+                });
+
+            modelBuilder.Entity("EmailSettings.Core.Sync.SyncFolder", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("EmailAccountId")
+                        .HasColumnType("integer");
+
+                    b.Property<long?>("HighestModSeq")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("LastSyncedUid")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid");
+
+                    b.Property<long?>("UidValidity")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TenantId");
+
+                    b.HasIndex("EmailAccountId", "Name")
+                        .IsUnique();
+
+                    b.ToTable("SyncFolders");
                 });
 
             modelBuilder.Entity("EmailSettings.Core.Tenancy.Tenant", b =>
@@ -632,6 +675,12 @@ namespace EmailSettings.Migrations.Postgres.Migrations
                         .HasForeignKey("EmailAccountId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+
+                    b.HasOne("EmailSettings.Core.Sync.SyncFolder", null)
+                        .WithMany()
+                        .HasForeignKey("SyncFolderId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("EmailSettings.Core.Sending.EmailLogEntry", b =>
@@ -640,6 +689,21 @@ namespace EmailSettings.Migrations.Postgres.Migrations
                         .WithMany()
                         .HasForeignKey("EmailAccountId")
                         .OnDelete(DeleteBehavior.SetNull);
+
+                    b.HasOne("EmailSettings.Core.Tenancy.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("EmailSettings.Core.Sync.SyncFolder", b =>
+                {
+                    b.HasOne("EmailSettings.Core.EmailAccounts.EmailAccount", null)
+                        .WithMany()
+                        .HasForeignKey("EmailAccountId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
 
                     b.HasOne("EmailSettings.Core.Tenancy.Tenant", null)
                         .WithMany()

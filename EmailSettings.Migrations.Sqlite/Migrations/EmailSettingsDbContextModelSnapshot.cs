@@ -80,9 +80,6 @@ namespace EmailSettings.Core.Data.Migrations
                     b.Property<DateTime?>("FailingSince")
                         .HasColumnType("TEXT");
 
-                    b.Property<long?>("HighestModSeq")
-                        .HasColumnType("INTEGER");
-
                     b.Property<string>("ImapHost")
                         .HasMaxLength(253)
                         .HasColumnType("TEXT");
@@ -124,9 +121,6 @@ namespace EmailSettings.Core.Data.Migrations
                     b.Property<DateTime?>("LastSyncSucceededAt")
                         .HasColumnType("TEXT");
 
-                    b.Property<long>("LastSyncedUid")
-                        .HasColumnType("INTEGER");
-
                     b.Property<int?>("MailServerId")
                         .HasColumnType("INTEGER");
 
@@ -146,9 +140,6 @@ namespace EmailSettings.Core.Data.Migrations
 
                     b.Property<Guid>("TenantId")
                         .HasColumnType("TEXT");
-
-                    b.Property<long?>("UidValidity")
-                        .HasColumnType("INTEGER");
 
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("TEXT");
@@ -311,6 +302,12 @@ namespace EmailSettings.Core.Data.Migrations
                         .HasMaxLength(1000)
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("IsAnswered")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("IsFlagged")
+                        .HasColumnType("INTEGER");
+
                     b.Property<bool>("IsSeen")
                         .HasColumnType("INTEGER");
 
@@ -330,6 +327,9 @@ namespace EmailSettings.Core.Data.Migrations
                         .IsRequired()
                         .HasMaxLength(1000)
                         .HasColumnType("TEXT");
+
+                    b.Property<int>("SyncFolderId")
+                        .HasColumnType("INTEGER");
 
                     b.Property<DateTime>("SyncedAt")
                         .HasColumnType("TEXT");
@@ -354,7 +354,9 @@ namespace EmailSettings.Core.Data.Migrations
 
                     b.HasIndex("EmailAccountId", "Date");
 
-                    b.HasIndex("EmailAccountId", "UidValidity", "Uid")
+                    b.HasIndex("SyncFolderId", "Date");
+
+                    b.HasIndex("SyncFolderId", "UidValidity", "Uid")
                         .IsUnique();
 
                     b.ToTable("SyncedMessages");
@@ -414,6 +416,45 @@ namespace EmailSettings.Core.Data.Migrations
                     b.HasIndex("TenantId", "AttemptedAt");
 
                     b.ToTable("EmailLog");
+                });
+
+            modelBuilder.Entity("EmailSettings.Core.Sync.SyncFolder", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("EmailAccountId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("HighestModSeq")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("LastSyncedUid")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("UidValidity")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TenantId");
+
+                    b.HasIndex("EmailAccountId", "Name")
+                        .IsUnique();
+
+                    b.ToTable("SyncFolders");
                 });
 
             modelBuilder.Entity("EmailSettings.Core.Tenancy.Tenant", b =>
@@ -613,6 +654,12 @@ namespace EmailSettings.Core.Data.Migrations
                         .HasForeignKey("EmailAccountId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+
+                    b.HasOne("EmailSettings.Core.Sync.SyncFolder", null)
+                        .WithMany()
+                        .HasForeignKey("SyncFolderId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("EmailSettings.Core.Sending.EmailLogEntry", b =>
@@ -621,6 +668,21 @@ namespace EmailSettings.Core.Data.Migrations
                         .WithMany()
                         .HasForeignKey("EmailAccountId")
                         .OnDelete(DeleteBehavior.SetNull);
+
+                    b.HasOne("EmailSettings.Core.Tenancy.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("EmailSettings.Core.Sync.SyncFolder", b =>
+                {
+                    b.HasOne("EmailSettings.Core.EmailAccounts.EmailAccount", null)
+                        .WithMany()
+                        .HasForeignKey("EmailAccountId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
 
                     b.HasOne("EmailSettings.Core.Tenancy.Tenant", null)
                         .WithMany()

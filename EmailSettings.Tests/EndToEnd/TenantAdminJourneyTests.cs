@@ -26,6 +26,7 @@ public class TenantAdminJourneyTests(BrowserFixture browser) : IClassFixture<Bro
         await using var dovecot = await DovecotServer.StartAsync();
         dovecot.AddUser(ImapUser, ImapPassword);
         dovecot.DeliverToMaildir(ImapUser, Enumerable.Range(1, 3).Select(n => DovecotServer.CreateMessage(n)));
+        await CreateSentFolderAsync(dovecot);
 
         // A long interval: the only scheduled sync is the immediate one after saving; later syncs are the clicks.
         await using var app = PortalTestApp.StartDevelopment(JourneySettings.Values);
@@ -112,6 +113,15 @@ public class TenantAdminJourneyTests(BrowserFixture browser) : IClassFixture<Bro
         // The result sits below the fold of the long account dialog: the panel brings it into view.
         await Expect(dialog.GetByText("The certificate was accepted because you chose to trust it.")).ToBeInViewportAsync();
         await shots.TakeAsync("imap-test-succeeded");
+
+        // INBOX is synced by default; List folders asks the server for the others, and Sent is added.
+        var folders = dialog.GetByRole(AriaRole.Group, new() { Name = "Folders to sync" });
+        await Expect(folders.GetByRole(AriaRole.Checkbox, new() { Name = "INBOX" })).ToBeCheckedAsync();
+        await folders.GetByRole(AriaRole.Button, new() { Name = "List folders" }).ClickAsync();
+        await Expect(folders.GetByText("2 folders on the server.")).ToBeVisibleAsync();
+        await folders.GetByRole(AriaRole.Checkbox, new() { Name = "Sent" }).CheckAsync();
+        await Expect(folders.GetByRole(AriaRole.Checkbox, new() { Name = "Sent" })).ToBeCheckedAsync();
+        await shots.TakeAsync("imap-folders-listed");
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Add Account" }).ClickAsync();
         await Expect(dialog).ToHaveCountAsync(0);
 
@@ -155,6 +165,11 @@ public class TenantAdminJourneyTests(BrowserFixture browser) : IClassFixture<Bro
         await Expect(rows.Last).ToContainTextAsync("Test message 1");
         await Expect(page.GetByRole(AriaRole.Row).Filter(new() { HasText = "Test message 4" })).ToContainTextAsync("sender@example.com");
         await shots.TakeAsync("messages-view");
+        // Two folders: a folder filter with counts; Sent has nothing yet.
+        await page.GetByLabel("Folder", new() { Exact = true }).ClickAsync();
+        await page.GetByRole(AriaRole.Listbox).GetByText("Sent (0)", new() { Exact = true }).ClickAsync();
+        await Expect(page.GetByText("No messages synced from Sent yet.")).ToBeVisibleAsync();
+        await shots.TakeAsync("messages-folder-filter");
         await page.GetByRole(AriaRole.Link, new() { Name = "Back to Email Settings" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Email Settings", Level = 1 })).ToBeVisibleAsync();
         await tab.WaitForCircuitAsync();
@@ -222,6 +237,16 @@ public class TenantAdminJourneyTests(BrowserFixture browser) : IClassFixture<Bro
     }
 
     internal static readonly Regex Spinning = new(@"\bsync-spinning\b");
+
+    /// <summary>The mailbox also has an (empty) Sent folder, as most mailboxes do.</summary>
+    private static async Task CreateSentFolderAsync(DovecotServer dovecot)
+    {
+        using var client = new MailKit.Net.Imap.ImapClient { ServerCertificateValidationCallback = TestCertificates.AcceptOnly(dovecot.CertificateSha256) };
+        await client.ConnectAsync(dovecot.Host, dovecot.ImapPort, MailKit.Security.SecureSocketOptions.StartTls);
+        await client.AuthenticateAsync(ImapUser, ImapPassword);
+        await client.GetFolder(client.PersonalNamespaces[0]).CreateAsync("Sent", isMessageFolder: true);
+        await client.DisconnectAsync(true);
+    }
 
     private static string FormatFingerprint(string sha256) =>
         string.Join(':', Enumerable.Range(0, sha256.Length / 2).Select(i => sha256.Substring(i * 2, 2)));

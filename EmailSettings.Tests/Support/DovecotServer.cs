@@ -342,20 +342,67 @@ public sealed class DovecotServer : IAsyncDisposable
     }
 
     /// <summary>
-    /// Deletes Dovecot's uidlist and index files for the user's INBOX so the next access assigns a new,
-    /// higher UIDVALIDITY (and renumbers UIDs from 1). Works while running without a restart, but only for
-    /// sessions opened afterwards: disconnect IMAP clients of that user first.
+    /// Dovecot 2.3's own capability list (after login) without QRESYNC, for <see cref="StartAsync(X509Certificate2?, IReadOnlyList{string}, CancellationToken)"/>:
+    /// a server like Gmail that offers CONDSTORE (and ESEARCH) but not QRESYNC. Dovecot has no switch for one extension;
+    /// <c>imap_capability</c> replaces the advertised list, and clients (MailKit) use only what is advertised.
+    /// </summary>
+    public static readonly IReadOnlyList<string> WithoutQuickResync =
+    [
+        "imap_capability = IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT SORT=DISPLAY THREAD=REFERENCES THREAD=REFS " +
+        "THREAD=ORDEREDSUBJECT MULTIAPPEND URL-PARTIAL CATENATE UNSELECT CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED I18NLEVEL=1 " +
+        "CONDSTORE ESEARCH ESORT SEARCHRES WITHIN CONTEXT=SEARCH LIST-STATUS BINARY MOVE SNIPPET=FUZZY PREVIEW=FUZZY PREVIEW " +
+        "STATUS=SIZE SAVEDATE LITERAL+ NOTIFY SPECIAL-USE",
+    ];
+
+    /// <summary>Dovecot's list with QRESYNC but without UNSELECT (RFC 3691), which some QRESYNC servers lack.</summary>
+    public static readonly IReadOnlyList<string> WithoutUnselect =
+    [
+        "imap_capability = IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT SORT=DISPLAY THREAD=REFERENCES THREAD=REFS " +
+        "THREAD=ORDEREDSUBJECT MULTIAPPEND URL-PARTIAL CATENATE CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED I18NLEVEL=1 " +
+        "CONDSTORE QRESYNC ESEARCH ESORT SEARCHRES WITHIN CONTEXT=SEARCH LIST-STATUS BINARY MOVE SNIPPET=FUZZY PREVIEW=FUZZY PREVIEW " +
+        "STATUS=SIZE SAVEDATE LITERAL+ NOTIFY SPECIAL-USE",
+    ];
+
+    /// <summary>As <see cref="WithoutQuickResync"/>, without CONDSTORE and ESEARCH too: no mod-sequences at all.</summary>
+    public static readonly IReadOnlyList<string> WithoutCondStore =
+        ["imap_capability = IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ UIDPLUS NAMESPACE SPECIAL-USE"];
+
+    /// <summary>
+    /// A shared folder tree: a public namespace "Public/" (one Maildir for every user, RFC 2342's shared namespace) beside
+    /// the personal one, whose separator becomes "/" and whose "Sent" folder is marked \Sent (RFC 6154). The text
+    /// <c>{MailRoot}</c> stands for <see cref="MailRoot"/>.
+    /// </summary>
+    public static readonly IReadOnlyList<string> WithPublicFolders =
+    [
+        "namespace inbox {", "  inbox = yes", "  separator = /", "  mailbox Sent {", "    special_use = \\Sent", "  }", "}",
+        "namespace public {", "  type = public", "  separator = /", "  prefix = Public/", "  location = maildir:{MailRoot}/public",
+        "  subscriptions = no", "  list = yes", "}",
+    ];
+
+    /// <summary>
+    /// Deletes Dovecot's uidlist and index files for the user's INBOX (or <paramref name="folder"/>, e.g. "Sent" or
+    /// "Archive/2024") so the next access assigns a new, higher UIDVALIDITY (and renumbers UIDs from 1). Works while
+    /// running without a restart, but only for sessions opened afterwards: disconnect IMAP clients of that user first.
     /// The dovecot-uidvalidity* counter files are kept on purpose, so the new value is guaranteed to differ.
     /// </summary>
-    public void ResetUidValidity(string user)
+    public void ResetUidValidity(string user, string folder = "INBOX")
     {
         ValidatePasswdField(user, nameof(user));
         ObjectDisposedException.ThrowIf(_disposed, this);
 
-        var maildir = Path.Combine(MailRoot, user, "Maildir");
+        var root = Path.Combine(MailRoot, user, "Maildir");
+        // Maildir++ layout: INBOX is the Maildir itself, "Archive/2024" is the folder ".Archive.2024" in it.
+        var maildir = string.Equals(folder, "INBOX", StringComparison.OrdinalIgnoreCase)
+            ? root
+            : Path.Combine(root, "." + folder.Replace('/', '.'));
         if (!Directory.Exists(maildir))
         {
-            throw new InvalidOperationException($"User '{user}' has no Maildir yet at {maildir}.");
+            throw new InvalidOperationException($"User '{user}' has no Maildir folder yet at {maildir}.");
+        }
+        // The mailbox list index (in the Maildir's root) caches every folder's UIDVALIDITY.
+        foreach (var file in Directory.GetFiles(root, "dovecot.list.index*"))
+        {
+            File.Delete(file);
         }
 
         // Make sure a uidvalidity marker exists so Dovecot increments from the old value instead of
@@ -459,7 +506,7 @@ public sealed class DovecotServer : IAsyncDisposable
         sb.AppendLine(c, $"mail_location = maildir:{MailRoot}/%u/Maildir");
         foreach (var line in extraConfigLines)
         {
-            sb.AppendLine(line);
+            sb.AppendLine(line.Replace("{MailRoot}", MailRoot, StringComparison.Ordinal));
         }
         sb.AppendLine("passdb {");
         sb.AppendLine("  driver = passwd-file");

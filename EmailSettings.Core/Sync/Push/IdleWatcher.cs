@@ -28,7 +28,7 @@ internal enum WatcherEnd
     /// <summary>Asked to stop (account saved or deleted, shutdown), or its lease was lost.</summary>
     Stopped,
 
-    /// <summary>The account is gone, has no complete IMAP settings, or Push (IDLE) is off.</summary>
+    /// <summary>The account is gone, has no complete IMAP settings, does not sync INBOX, or Push (IDLE) is off.</summary>
     NotWanted,
 
     /// <summary>The server does not offer IDLE: polling only, until the account is saved again.</summary>
@@ -199,11 +199,15 @@ internal sealed class IdleWatcher
     {
         State = WatcherState.Connecting;
         EmailAccounts.EmailAccount? account;
+        bool syncsInbox;
         await using (var db = await owner.DbFactory.CreateForTenantAsync(TenantId, stop.Token))
         {
             account = await db.EmailAccounts.AsNoTracking().FirstOrDefaultAsync(a => a.Id == AccountId && a.TenantId == TenantId, stop.Token);
+            // An account made before folders existed has no folder rows yet and syncs INBOX; one whose admin chose
+            // other folders only has nothing to hear about on INBOX, so it is polled.
+            syncsInbox = account is not null && await SyncsInboxAsync(db);
         }
-        if (account is not { IsImapConfigured: true, PushEnabled: true })
+        if (account is not { IsImapConfigured: true, PushEnabled: true } || !syncsInbox)
         {
             return (WatcherEnd.NotWanted, null);
         }
@@ -407,12 +411,21 @@ internal sealed class IdleWatcher
         }
     }
 
-    /// <summary>True when the stored sync state already holds everything the session saw when it opened INBOX.</summary>
+    /// <summary>True when the account syncs INBOX (by choice, or because it has no folder rows yet).</summary>
+    private async Task<bool> SyncsInboxAsync(EmailSettingsDbContext db)
+    {
+        var names = await db.SyncFolders.AsNoTracking().Where(f => f.EmailAccountId == AccountId && f.TenantId == TenantId)
+            .Select(f => f.Name).ToListAsync(stop.Token);
+        return names.Count == 0 || names.Any(SyncFolder.IsInbox);
+    }
+
+    /// <summary>True when INBOX's stored sync state already holds everything the session saw when it opened INBOX.</summary>
     private async Task<bool> IsCoveredAsync(MailboxSnapshot snapshot)
     {
         await using var db = await owner.DbFactory.CreateForTenantAsync(TenantId, stop.Token);
-        var state = await db.EmailAccounts.AsNoTracking().Where(a => a.Id == AccountId && a.TenantId == TenantId)
-            .Select(a => new { a.UidValidity, a.LastSyncedUid, a.HighestModSeq })
+        var state = await db.SyncFolders.AsNoTracking()
+            .Where(f => f.EmailAccountId == AccountId && f.TenantId == TenantId && f.Name == SyncFolder.Inbox)
+            .Select(f => new { f.UidValidity, f.LastSyncedUid, f.HighestModSeq })
             .FirstOrDefaultAsync(stop.Token);
         return state is not null
             && state.UidValidity == snapshot.UidValidity

@@ -119,6 +119,44 @@ public sealed class IdleWatchersTests(SharedDovecot dovecot) : IClassFixture<Sha
     }
 
     [Fact]
+    public async Task A_push_syncs_every_folder_of_the_account_and_an_idle_account_with_more_folders_than_INBOX_is_still_polled()
+    {
+        await using var bed = await SyncTestBed.CreateAsync(dovecot.Server, settings: Push());
+        var (id, user) = await bed.AddAccountAsync();
+        var (sentOnly, sentOnlyUser) = await bed.AddAccountAsync();
+        await bed.AppendAsync(user, 1, 1);
+        await SyncFoldersTests.AppendToFolderAsync(dovecot.Server, user, "Sent", [DovecotServer.CreateMessage(101)]);
+        await SyncFoldersTests.AppendToFolderAsync(dovecot.Server, sentOnlyUser, "Sent", [DovecotServer.CreateMessage(201)]);
+        await SyncFoldersTests.ChooseFoldersAsync(bed, id, SyncFolder.Inbox, "Sent");
+        await SyncFoldersTests.ChooseFoldersAsync(bed, sentOnly, "Sent");
+        await bed.Host.Host.StartAsync();
+        var watchers = Watchers(bed);
+        await Eventually.HoldsAsync(() => watchers.IsIdling(bed.Host.TenantA, id), "the account idles on INBOX");
+        await Eventually.HoldsAsync(() => bed.Host.Logs.AllText.Contains($"Account {sentOnly} is polled again (NotWanted)"),
+            "an account that does not sync INBOX has nothing to idle on");
+        watchers.Watcher(sentOnly).Should().BeNull();
+        (await bed.MessagesAsync(sentOnly)).Select(m => m.Subject).Should().Equal("Test message 201");
+        await Eventually.HoldsAsync(async () => (await bed.MessagesAsync(id)).Count == 2, "the first sync brought both folders");
+
+        // Mail in Sent says nothing to the idle INBOX connection; the push that new mail in INBOX makes syncs Sent too.
+        await SyncFoldersTests.AppendToFolderAsync(dovecot.Server, user, "Sent", [DovecotServer.CreateMessage(102)]);
+        await bed.AppendAsync(user, 2, 1);
+        await Eventually.HoldsAsync(async () => (await bed.MessagesAsync(id)).Count == 4, "the push brings INBOX and Sent", PushLimit);
+        var sent = await bed.FolderAsync(id, "Sent");
+        (await bed.MessagesAsync(id)).Where(m => m.SyncFolderId == sent.Id).Select(m => m.Subject)
+            .Should().BeEquivalentTo(["Test message 101", "Test message 102"]);
+
+        // IDLE hears INBOX only, so the schedule still polls this idle account for Sent.
+        await SyncFoldersTests.AppendToFolderAsync(dovecot.Server, user, "Sent", [DovecotServer.CreateMessage(103)]);
+        var scheduler = await bed.Host.Services.GetRequiredService<ISchedulerFactory>().GetScheduler();
+        await scheduler.TriggerJob(SyncScheduler.JobKeyFor(id));
+        await Eventually.HoldsAsync(async () => (await bed.MessagesAsync(id)).Count == 5, "the poll brings the new message in Sent");
+        watchers.IsIdling(bed.Host.TenantA, id).Should().BeTrue();
+        bed.Host.Logs.AllText.Should().NotContain($"Scheduled sync of account {id} skipped");
+        await bed.Host.Host.StopAsync();
+    }
+
+    [Fact]
     public async Task Saving_an_account_restarts_its_watcher_turning_push_off_stops_it_and_deleting_it_stops_it()
     {
         await using var bed = await SyncTestBed.CreateAsync(dovecot.Server, settings: Push());

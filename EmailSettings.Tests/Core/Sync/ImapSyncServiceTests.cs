@@ -36,9 +36,11 @@ public class ImapSyncServiceTests(SharedDovecot dovecot) : IClassFixture<SharedD
         first.Preview.Should().Contain("this is test message number 1.");
         first.TenantId.Should().Be(bed.Host.TenantA);
         var account = (await bed.AccountAsync(id))!;
-        account.UidValidity.Should().Be(first.UidValidity);
-        account.LastSyncedUid.Should().Be(messages[^1].Uid);
-        account.HighestModSeq.Should().BeGreaterThan(0, "Dovecot offers CONDSTORE");
+        var inbox = await bed.FolderAsync(id);
+        inbox.UidValidity.Should().Be(first.UidValidity);
+        inbox.LastSyncedUid.Should().Be(messages[^1].Uid);
+        inbox.HighestModSeq.Should().BeGreaterThan(0, "Dovecot offers CONDSTORE");
+        messages.Should().OnlyContain(m => m.SyncFolderId == inbox.Id);
         account.LastSyncSucceededAt.Should().NotBeNull();
         account.LastSyncError.Should().BeNull();
     }
@@ -88,7 +90,7 @@ public class ImapSyncServiceTests(SharedDovecot dovecot) : IClassFixture<SharedD
         // Another mail client reads message 2: the next sync learns it through CHANGEDSINCE.
         await client.Inbox.AddFlagsAsync(flags[1].UniqueId, MessageFlags.Seen, silent: true);
         await client.DisconnectAsync(true);
-        (await bed.SyncAsync(id)).Should().Be(SyncOutcome.Success(0));
+        (await bed.SyncAsync(id)).Should().Be(SyncOutcome.Success(0) with { Updated = 1 });
 
         var messages = await bed.MessagesAsync(id);
         messages.Where(m => m.IsSeen).Select(m => m.Uid).Should().Equal((long)flags[1].UniqueId.Id);
@@ -146,7 +148,7 @@ public class ImapSyncServiceTests(SharedDovecot dovecot) : IClassFixture<SharedD
         var (id, user) = await bed.AddAccountAsync();
         await bed.AppendAsync(user, 1, 12);
         await bed.SyncAsync(id);
-        var oldValidity = (await bed.AccountAsync(id))!.UidValidity;
+        var oldValidity = (await bed.FolderAsync(id)).UidValidity;
 
         dovecot.Server.ResetUidValidity(user);
         await bed.AppendAsync(user, 13, 3);
@@ -154,9 +156,9 @@ public class ImapSyncServiceTests(SharedDovecot dovecot) : IClassFixture<SharedD
 
         outcome.Succeeded.Should().BeTrue();
         var messages = await bed.MessagesAsync(id);
-        var account = (await bed.AccountAsync(id))!;
-        account.UidValidity.Should().NotBe(oldValidity);
-        messages.Should().HaveCount(15).And.OnlyContain(m => m.UidValidity == account.UidValidity);
+        var inbox = await bed.FolderAsync(id);
+        inbox.UidValidity.Should().NotBe(oldValidity);
+        messages.Should().HaveCount(15).And.OnlyContain(m => m.UidValidity == inbox.UidValidity);
         messages.Select(m => m.MessageId).Should().OnlyHaveUniqueItems()
             .And.BeEquivalentTo(Enumerable.Range(1, 15).Select(n => $"test-message-{n}@example.com"));
         (await bed.SyncAsync(id)).Should().Be(SyncOutcome.Success(0));

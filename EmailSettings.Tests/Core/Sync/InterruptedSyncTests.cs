@@ -19,13 +19,7 @@ public class InterruptedSyncTests
         await bed.AppendAsync(user, 1, 45);
         // Stop the server right after the first batch is committed. The engine fetches the next batch while it commits
         // one, so that prefetched batch may still be stored; the fetch after it hits a dead connection.
-        using var stopper = bed.Notifier.Subscribe(bed.Host.TenantA, async e =>
-        {
-            if (e.Kind == SyncEventKind.Progress && e.Done == 10)
-            {
-                await bed.Dovecot.StopAsync();
-            }
-        });
+        using var stopper = bed.StopServerWhenStored(10);
 
         var interrupted = await bed.SyncAsync(id);
 
@@ -35,7 +29,7 @@ public class InterruptedSyncTests
         partial.Count.Should().BeOneOf([10, 20], "whole batches only: the first, and perhaps the prefetched second");
         partial.Select(m => m.Subject).Should().Equal(Enumerable.Range(1, partial.Count).Select(n => $"Test message {n}"));
         var account = (await bed.AccountAsync(id))!;
-        account.LastSyncedUid.Should().Be(partial[^1].Uid, "the position advanced with the committed batch");
+        (await bed.FolderAsync(id)).LastSyncedUid.Should().Be(partial[^1].Uid, "the position advanced with the committed batch");
         account.ConsecutiveSyncFailures.Should().Be(1);
 
         stopper.Dispose();
@@ -58,13 +52,7 @@ public class InterruptedSyncTests
         await bed.AppendAsync(user, 1, 30);
         await bed.SyncAsync(id);
         bed.Dovecot.ResetUidValidity(user);
-        using var stopper = bed.Notifier.Subscribe(bed.Host.TenantA, async e =>
-        {
-            if (e.Kind == SyncEventKind.Progress && e.Done == 10)
-            {
-                await bed.Dovecot.StopAsync();
-            }
-        });
+        using var stopper = bed.StopServerWhenStored(10);
 
         (await bed.SyncAsync(id)).Status.Should().Be(SyncOutcomeStatus.Failed);
 
@@ -78,7 +66,7 @@ public class InterruptedSyncTests
         (await bed.SyncAsync(id)).Succeeded.Should().BeTrue();
 
         var done = await bed.MessagesAsync(id);
-        var validity = (await bed.AccountAsync(id))!.UidValidity;
+        var validity = (await bed.FolderAsync(id)).UidValidity;
         done.Should().HaveCount(30).And.OnlyContain(m => m.UidValidity == validity);
         done.Select(m => m.MessageId).Should().OnlyHaveUniqueItems();
     }

@@ -93,7 +93,16 @@ public sealed class SyncTestBed : IAsyncDisposable
         };
         db.EmailAccounts.Add(account);
         await db.SaveChangesAsync();
+        db.SyncFolders.Add(new SyncFolder { TenantId = tenantId.Value, EmailAccountId = account.Id, Name = SyncFolder.Inbox, CreatedAt = DateTime.UtcNow });
+        await db.SaveChangesAsync();
         return (account.Id, user);
+    }
+
+    /// <summary>The sync state of one of the account's folders (INBOX unless named).</summary>
+    public async Task<SyncFolder> FolderAsync(int accountId, string name = SyncFolder.Inbox)
+    {
+        await using var db = await Host.CreateDbContextAsync();
+        return await db.SyncFolders.AsNoTracking().SingleAsync(f => f.EmailAccountId == accountId && f.Name == name);
     }
 
     public Task AppendAsync(string user, int from, int count) =>
@@ -113,6 +122,15 @@ public sealed class SyncTestBed : IAsyncDisposable
         await using var db = await Host.CreateDbContextAsync();
         return await db.EmailAccounts.AsNoTracking().FirstOrDefaultAsync(a => a.Id == accountId);
     }
+
+    /// <summary>Stops the Dovecot as soon as a sync of the tenant reports <paramref name="done"/> new messages stored; dispose to stop listening.</summary>
+    public IDisposable StopServerWhenStored(int done) => Notifier.Subscribe(Host.TenantA, async e =>
+    {
+        if (e.Kind == SyncEventKind.Progress && e.Done == done)
+        {
+            await Dovecot.StopAsync();
+        }
+    });
 
     /// <summary>Records every event the tenant hears.</summary>
     public EventLog Record(Guid? tenantId = null)

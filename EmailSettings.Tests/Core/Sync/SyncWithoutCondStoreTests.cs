@@ -13,13 +13,10 @@ public class SyncWithoutCondStoreTests
 {
     protected virtual DatabaseProvider Provider => DatabaseProvider.Sqlite;
 
-    // Dovecot's usual capabilities less CONDSTORE and QRESYNC.
-    private static readonly string[] NoCondStore = ["imap_capability = IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ UIDPLUS"];
-
     [Fact]
     public async Task Without_CONDSTORE_sync_is_still_incremental_and_a_rerun_changes_nothing()
     {
-        await using var dovecot = await DovecotServer.StartAsync(null, NoCondStore);
+        await using var dovecot = await DovecotServer.StartAsync(null, DovecotServer.WithoutCondStore);
         await using var bed = await SyncTestBed.CreateAsync(Provider, dovecot, batchSize: 4);
         var (id, user) = await bed.AddAccountAsync();
         await AssertServerLacksCondStoreAsync(dovecot, user);
@@ -34,9 +31,9 @@ public class SyncWithoutCondStoreTests
         messages.Should().HaveCount(13);
         messages.Select(m => m.Uid).Should().OnlyHaveUniqueItems();
         messages.Select(m => m.Subject).Should().Contain(["Test message 1", "Test message 13"]);
-        var account = (await bed.AccountAsync(id))!;
-        account.HighestModSeq.Should().BeNull("the server offers no mod-sequences");
-        account.LastSyncedUid.Should().Be(messages.Max(m => m.Uid));
+        var inbox = await bed.FolderAsync(id);
+        inbox.HighestModSeq.Should().BeNull("the server offers no mod-sequences");
+        inbox.LastSyncedUid.Should().Be(messages.Max(m => m.Uid));
     }
 
     private static async Task AssertServerLacksCondStoreAsync(DovecotServer dovecot, string user)

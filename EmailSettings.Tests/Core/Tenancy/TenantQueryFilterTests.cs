@@ -4,6 +4,7 @@ using EmailSettings.Core.Identity;
 using EmailSettings.Core.MailServers;
 using EmailSettings.Core.Messages;
 using EmailSettings.Core.Sending;
+using EmailSettings.Core.Sync;
 using EmailSettings.Tests.Support;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -35,7 +36,10 @@ public class TenantQueryFilterTests : IAsyncLifetime
             };
             db.AddRange(server, account);
             await db.SaveChangesAsync();
-            db.SyncedMessages.Add(new SyncedMessage { TenantId = tenant, EmailAccountId = account.Id, UidValidity = 1, Uid = 1, Subject = "Hello", SyncedAt = now });
+            var inbox = new SyncFolder { TenantId = tenant, EmailAccountId = account.Id, Name = SyncFolder.Inbox, CreatedAt = now };
+            db.SyncFolders.Add(inbox);
+            await db.SaveChangesAsync();
+            db.SyncedMessages.Add(new SyncedMessage { TenantId = tenant, EmailAccountId = account.Id, SyncFolderId = inbox.Id, UidValidity = 1, Uid = 1, Subject = "Hello", SyncedAt = now });
             db.EmailLog.Add(new EmailLogEntry { TenantId = tenant, EmailAccountId = account.Id, FromAddress = account.EmailAddress, AttemptedAt = now, Status = EmailLogStatus.Sent });
             await db.SaveChangesAsync();
         }
@@ -52,6 +56,7 @@ public class TenantQueryFilterTests : IAsyncLifetime
         (await db.MailServers.Select(x => x.TenantId).ToListAsync()).Should().Equal(host.TenantA);
         (await db.EmailAccounts.Select(x => x.TenantId).ToListAsync()).Should().Equal(host.TenantA);
         (await db.SyncedMessages.Select(x => x.TenantId).ToListAsync()).Should().Equal(host.TenantA);
+        (await db.SyncFolders.Select(x => x.TenantId).ToListAsync()).Should().Equal(host.TenantA);
         (await db.EmailLog.Select(x => x.TenantId).ToListAsync()).Should().Equal(host.TenantA);
     }
 
@@ -81,6 +86,7 @@ public class TenantQueryFilterTests : IAsyncLifetime
             (await db.MailServers.CountAsync()).Should().Be(0);
             (await db.EmailAccounts.CountAsync()).Should().Be(0);
             (await db.SyncedMessages.CountAsync()).Should().Be(0);
+            (await db.SyncFolders.CountAsync()).Should().Be(0);
             (await db.EmailLog.CountAsync()).Should().Be(0);
             (await db.SyncedMessages.ExecuteDeleteAsync()).Should().Be(0);
             (await db.MailServers.ExecuteUpdateAsync(u => u.SetProperty(s => s.Name, "Renamed"))).Should().Be(0);

@@ -1,7 +1,9 @@
 using Bunit;
+using EmailSettings.Core.Sync;
 using EmailSettings.Portal.Components.Pages.EmailSettings;
 using EmailSettings.Tests.Core.Sync;
 using EmailSettings.Tests.Support;
+using MailKit;
 
 namespace EmailSettings.Tests.Portal.EmailSettings;
 
@@ -21,7 +23,8 @@ public sealed class AccountMessagesPageTests(SharedDovecot dovecot) : IClassFixt
 
         page.WaitForAssertion(() => page.FindAll("tbody tr").Should().HaveCount(25));
         page.Find("h1").TextContent.Should().Contain(user);
-        page.FindAll("thead th").Select(th => th.TextContent.Trim()).Should().Equal("From", "Subject", "Date", "Size", "Seen");
+        page.FindAll("thead th").Select(th => th.TextContent.Trim()).Should().Equal("From", "Subject", "Date", "Size", "Seen", "Flags");
+        page.FindAll("#folder-filter").Should().BeEmpty("an account that syncs INBOX only has nothing to filter");
         var firstRow = page.FindAll("tbody tr")[0].TextContent;
         firstRow.Should().Contain("Test message 30").And.Contain("2024-01-01 08:30 UTC").And.Contain("Unread");
         // The sender's name, with the address on its own line (not the raw header).
@@ -54,6 +57,47 @@ public sealed class AccountMessagesPageTests(SharedDovecot dovecot) : IClassFixt
         empty.WaitForAssertion(() => empty.Find(".no-messages").TextContent.Should().Contain("No messages synced yet"));
         foreign.WaitForAssertion(() => foreign.Find(".account-not-found").TextContent.Should().Contain("This email account no longer exists."));
         foreign.FindAll("table").Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task Several_folders_add_a_folder_filter_and_column_and_the_page_follows_a_sync_that_removes_and_flags()
+    {
+        await using var bed = await SyncTestBed.CreateAsync(dovecot.Server);
+        var (id, user) = await bed.AddAccountAsync();
+        await bed.AppendAsync(user, 1, 3);
+        await SyncFoldersTests.AppendToFolderAsync(dovecot.Server, user, "Sent", Enumerable.Range(11, 2).Select(n => DovecotServer.CreateMessage(n)));
+        await SyncFoldersTests.ChooseFoldersAsync(bed, id, SyncFolder.Inbox, "Sent");
+        await bed.SyncAsync(id);
+        await using var ctx = CreateContext(bed, bed.Host.TenantA);
+        var popovers = ctx.Providers;
+        var page = ctx.Render<AccountMessagesPage>(p => p.Add(x => x.AccountId, id));
+
+        page.WaitForAssertion(() => page.FindAll("tbody tr").Should().HaveCount(5));
+        page.FindAll("thead th").Select(th => th.TextContent.Trim()).Should().Equal("From", "Subject", "Folder", "Date", "Size", "Seen", "Flags");
+        page.Find("#folder-filter").GetAttribute("value").Should().Be("All folders (5)");
+        page.FindAll("tbody tr .message-folder").Select(c => c.TextContent.Trim()).Should().BeEquivalentTo(["INBOX", "INBOX", "INBOX", "Sent", "Sent"]);
+
+        page.Find("#folder-filter").Closest(".mud-input-control")!.MouseDown();
+        popovers.WaitForAssertion(() => popovers.FindAll(".mud-popover-open .mud-list-item").Select(i => i.TextContent.Trim())
+            .Should().Equal("All folders (5)", "INBOX (3)", "Sent (2)"));
+        popovers.FindAll(".mud-popover-open .mud-list-item").Single(i => i.TextContent.Trim() == "Sent (2)").Click();
+        page.WaitForAssertion(() => page.FindAll("tbody tr").Select(r => r.QuerySelector(".message-folder")!.TextContent.Trim())
+            .Should().Equal("Sent", "Sent"));
+
+        // Another client flags a message in Sent and expunges the other; a sync from the page's button shows both.
+        using (var other = await SyncMirrorTests.OtherClientAsync(dovecot.Server, user, "Sent"))
+        {
+            var sent = await other.GetFolderAsync("Sent");
+            await sent.AddFlagsAsync(new UniqueId(1), MessageFlags.Flagged | MessageFlags.Answered, silent: true);
+            await sent.AddFlagsAsync(new UniqueId(2), MessageFlags.Deleted, silent: true);
+            await sent.ExpungeAsync();
+            await other.DisconnectAsync(true);
+        }
+        page.Find($"button[aria-label='Sync Inbox {user}']").Click();
+
+        page.WaitForAssertion(() => page.FindAll("tbody tr").Should().ContainSingle()
+            .Which.QuerySelector(".message-flags")!.TextContent.Should().Contain("Flagged").And.Contain("Answered"), TimeSpan.FromSeconds(15));
+        page.WaitForAssertion(() => page.Find("#folder-filter").GetAttribute("value").Should().Be("Sent (1)"));
     }
 
     private static BunitCore CreateContext(SyncTestBed bed, Guid tenantId) => BunitCore.For(bed.Host, tenantId);

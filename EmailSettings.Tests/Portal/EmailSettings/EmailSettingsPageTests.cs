@@ -77,9 +77,10 @@ public class EmailSettingsPageTests
             stored.LastSyncFailedAt = now.AddMinutes(-1);
             stored.LastSyncError = "The IMAP server refused the username or password.";
             stored.FailingSince = now.AddHours(-3);
+            var inbox = await db.SyncFolders.Where(f => f.EmailAccountId == account.Id).Select(f => f.Id).SingleAsync();
             db.SyncedMessages.AddRange(Enumerable.Range(1, 3).Select(uid => new SyncedMessage
             {
-                TenantId = ui.TenantId, EmailAccountId = account.Id, UidValidity = 1, Uid = uid, Subject = $"Hello {uid}", SyncedAt = now,
+                TenantId = ui.TenantId, EmailAccountId = account.Id, SyncFolderId = inbox, UidValidity = 1, Uid = uid, Subject = $"Hello {uid}", SyncedAt = now,
             }));
             await db.SaveChangesAsync();
         }
@@ -393,9 +394,10 @@ public class EmailSettingsPageTests
         await using var db = await ui.Core.CreateDbContextAsync();
         var stored = await db.EmailAccounts.SingleAsync(a => a.Id == accountId);
         stored.LastSyncStartedAt = stored.LastSyncSucceededAt = DateTime.UtcNow;
+        var inbox = await db.SyncFolders.Where(f => f.EmailAccountId == accountId).Select(f => f.Id).SingleAsync();
         db.SyncedMessages.AddRange(Enumerable.Range(firstUid, count).Select(uid => new SyncedMessage
         {
-            TenantId = ui.TenantId, EmailAccountId = accountId, UidValidity = 1, Uid = uid, Subject = $"Hello {uid}", SyncedAt = DateTime.UtcNow,
+            TenantId = ui.TenantId, EmailAccountId = accountId, SyncFolderId = inbox, UidValidity = 1, Uid = uid, Subject = $"Hello {uid}", SyncedAt = DateTime.UtcNow,
         }));
         await db.SaveChangesAsync();
     }

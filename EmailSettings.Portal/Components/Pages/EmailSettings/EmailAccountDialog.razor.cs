@@ -17,7 +17,7 @@ namespace EmailSettings.Portal.Components.Pages.EmailSettings;
 public partial class EmailAccountDialog
 {
     /// <summary>The fields that show their own message; any other field's message goes into the form message.</summary>
-    private static readonly HashSet<string> FieldsWithInputs = [nameof(EmailAccountInput.EmailAddress), nameof(EmailAccountInput.DisplayName), nameof(EmailAccountInput.MailServerId), nameof(EmailAccountInput.ImapHost), nameof(EmailAccountInput.ImapPort), nameof(EmailAccountInput.ImapUsername), nameof(EmailAccountInput.ImapPassword)];
+    private static readonly HashSet<string> FieldsWithInputs = [nameof(EmailAccountInput.EmailAddress), nameof(EmailAccountInput.DisplayName), nameof(EmailAccountInput.MailServerId), nameof(EmailAccountInput.ImapHost), nameof(EmailAccountInput.ImapPort), nameof(EmailAccountInput.ImapUsername), nameof(EmailAccountInput.ImapPassword), nameof(EmailAccountInput.Folders)];
 
     private static readonly Dictionary<string, object> NoAutofill = new() { ["autocomplete"] = "off" };
     private static readonly Dictionary<string, object> NewPassword = new() { ["autocomplete"] = "new-password" };
@@ -72,6 +72,16 @@ public partial class EmailAccountDialog
     /// </summary>
     private Task<ConnectionTestResult> TestConnectionAsync(CancellationToken ct) =>
         ImapTester.TestAsync(input!.Copy(), AccountId, ct);
+
+    /// <summary>List folders of the picker: the values as typed, the stored password on edit when left blank.</summary>
+    private Task<ImapFolderListing> ListFoldersAsync(CancellationToken ct) =>
+        ImapTester.ListFoldersAsync(input!.Copy(), AccountId, ct);
+
+    private async Task OnFoldersChangedAsync(IReadOnlyList<string> folders)
+    {
+        input!.Folders = folders;
+        await RevalidateAsync(nameof(EmailAccountInput.Folders));
+    }
 
     protected override async Task OnInitializedAsync()
     {
