@@ -44,6 +44,12 @@ public sealed class EmailAccount
     public DateTime? FailingSince { get; set; }
     public int ConsecutiveSyncFailures { get; set; }
 
+    /// <summary>
+    /// Messages the last successful sync added. With the timestamps above it is the whole outcome of the last run, so
+    /// a node that waited for another node's run reports the same outcome without having run it.
+    /// </summary>
+    public int LastSyncNewMessages { get; set; }
+
     /// <summary>UIDVALIDITY of INBOX that <see cref="LastSyncedUid"/> and <see cref="HighestModSeq"/> refer to.</summary>
     public long? UidValidity { get; set; }
     public long LastSyncedUid { get; set; }

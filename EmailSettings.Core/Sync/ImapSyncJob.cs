@@ -1,10 +1,16 @@
+using EmailSettings.Core.Cluster;
+using Microsoft.Extensions.Logging;
 using Quartz;
 
 namespace EmailSettings.Core.Sync;
 
-/// <summary>The scheduled sync of one account: reads which account from the job data and asks the coordinator.</summary>
+/// <summary>
+/// The scheduled sync of one account: reads which account from the job data and asks the coordinator.
+/// [DisallowConcurrentExecution]: with the clustered store no two nodes run the same account's job at once; the job is
+/// stored with RequestRecovery, so when the node running it dies another node runs it again.
+/// </summary>
 [DisallowConcurrentExecution]
-public sealed class ImapSyncJob(SyncCoordinator coordinator) : IJob
+public sealed class ImapSyncJob(SyncCoordinator coordinator, ClusterOptions cluster, ILogger<ImapSyncJob> logger) : IJob
 {
     public const string TenantIdKey = "TenantId";
     public const string AccountIdKey = "AccountId";
@@ -14,6 +20,9 @@ public sealed class ImapSyncJob(SyncCoordinator coordinator) : IJob
         var data = context.MergedJobDataMap;
         var tenantId = Guid.Parse(data.GetString(TenantIdKey)!);
         var accountId = data.GetInt(AccountIdKey);
+        // One line per firing (Debug): counted per scheduled fire time across nodes by the two-node test.
+        logger.LogDebug("Scheduled IMAP sync of account {AccountId} fired for {ScheduledFireTime:O} on node {Node}{Recovering}",
+            accountId, context.ScheduledFireTimeUtc?.UtcDateTime, cluster.NodeName, context.Recovering ? " (recovering a firing of a node that stopped)" : "");
         SyncOutcome outcome;
         try
         {
@@ -21,7 +30,8 @@ public sealed class ImapSyncJob(SyncCoordinator coordinator) : IJob
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            // Shutdown: the coordinator cancels the run itself; this firing just stops waiting for it.
+            // Shutdown: the coordinator cancels the run itself; this firing just stops waiting for it. Its committed
+            // batches stay; the account's next firing, on any node, continues after them.
             return;
         }
         if (outcome.Status is SyncOutcomeStatus.NotFound or SyncOutcomeStatus.NotConfigured)

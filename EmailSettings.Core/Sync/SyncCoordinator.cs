@@ -9,6 +9,8 @@ namespace EmailSettings.Core.Sync;
 /// <summary>
 /// The single-flight gate in front of <see cref="ImapSyncService"/>: one running sync per account, which every
 /// further request for that account joins (same task, same outcome), whether it comes from the schedule or a click.
+/// With several nodes (PostgreSQL) each run also goes through <see cref="ClusterSyncGate"/>, which makes the same
+/// promise across nodes with a database lease.
 /// Keeps the running syncs with their cancellation so deleting an account or stopping the app can cancel them.
 /// Its members are internal: they take a tenant id on trust, so only Core's tenant-checked callers
 /// (<see cref="SyncService"/>, <see cref="ImapSyncJob"/>, <see cref="SyncScheduler"/>) reach them.
@@ -16,6 +18,7 @@ namespace EmailSettings.Core.Sync;
 public sealed class SyncCoordinator : IAsyncDisposable
 {
     private readonly ImapSyncService engine;
+    private readonly ClusterSyncGate? cluster;
     private readonly IDbContextFactory<EmailSettingsDbContext> dbFactory;
     private readonly IOptions<SyncOptions> options;
     private readonly TimeProvider clock;
@@ -26,15 +29,17 @@ public sealed class SyncCoordinator : IAsyncDisposable
     private readonly Dictionary<int, RunningSync> running = [];
     private bool disposed;
 
-    public SyncCoordinator(
+    internal SyncCoordinator(
         ImapSyncService engine,
         IDbContextFactory<EmailSettingsDbContext> dbFactory,
         IOptions<SyncOptions> options,
         TimeProvider clock,
         IHostApplicationLifetime lifetime,
-        ILogger<SyncCoordinator> logger)
+        ILogger<SyncCoordinator> logger,
+        ClusterSyncGate? cluster)
     {
         this.engine = engine;
+        this.cluster = cluster;
         this.dbFactory = dbFactory;
         this.options = options;
         this.clock = clock;
@@ -155,7 +160,9 @@ public sealed class SyncCoordinator : IAsyncDisposable
         try
         {
             logger.LogDebug("{Trigger} sync of account {AccountId} starts", trigger, accountId);
-            return await engine.SyncAsync(run.TenantId, accountId, run.Cts.Token);
+            return cluster is null
+                ? await engine.SyncAsync(run.TenantId, accountId, run.Cts.Token)
+                : await cluster.RunAsync(run.TenantId, accountId, trigger, token => engine.SyncAsync(run.TenantId, accountId, token), run.Cts.Token);
         }
         catch (Exception ex)
         {

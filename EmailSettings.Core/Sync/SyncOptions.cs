@@ -20,6 +20,11 @@ public sealed class SyncOptions
     /// <summary>The longest a failing account waits between scheduled attempts.</summary>
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromHours(6);
 
+    public const int DefaultConcurrency = 4;
+
+    /// <summary>Scheduled syncs one node runs at the same time (Quartz's thread pool). Read at start-up.</summary>
+    public int Concurrency { get; set; } = DefaultConcurrency;
+
     /// <summary>The wait before the next scheduled attempt after <paramref name="consecutiveFailures"/> failures; zero when none.</summary>
     public TimeSpan BackoffFor(int consecutiveFailures)
     {
@@ -37,5 +42,6 @@ public sealed class SyncOptions
         : BatchSize is < 1 or > 5000 ? "Sync:BatchSize must be between 1 and 5000."
         : Timeout < TimeSpan.FromSeconds(1) ? "Sync:Timeout must be at least 00:00:01."
         : BackoffAfterFailures < 1 ? "Sync:BackoffAfterFailures must be at least 1."
+        : Concurrency is < 1 or > 64 ? "Sync:Concurrency must be between 1 and 64."
         : null;
 }

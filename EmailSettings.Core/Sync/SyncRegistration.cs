@@ -1,7 +1,13 @@
+using EmailSettings.Core.Cluster;
+using EmailSettings.Core.Data;
 using EmailSettings.Core.EmailAccounts;
 using EmailSettings.Core.Messages;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Quartz;
 
 namespace EmailSettings.Core.Sync;
@@ -12,18 +18,39 @@ public static class SyncRegistration
     /// Registers the IMAP sync (engine, coordinator, notifier, schedule) and the synced-messages view.
     /// Core configures Quartz and adds its hosted service as well, so any host of the Core (the Portal, a test
     /// host that is started) runs the schedule; a host that is never started never builds a scheduler.
+    /// SQLite: Quartz's in-memory store, one node. PostgreSQL: Quartz's clustered ADO.NET store in the same database
+    /// (its schema is Quartz's own, created by Quartz when missing), a cluster-wide lease per running sync and sync
+    /// events carried between nodes by NOTIFY.
     /// </summary>
     public static IHostApplicationBuilder AddImapSync(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
+        var database = builder.GetDatabaseOptions();
+        var cluster = builder.GetClusterOptions();
+        var clustered = database.Provider == DatabaseProvider.Postgres;
         services.AddOptions<SyncOptions>()
             .BindConfiguration(SyncOptions.SectionName)
-            .Validate(o => o.Validate() is null, "Invalid Sync settings: Sync:Interval at least 00:00:01, Sync:BatchSize 1-5000, Sync:Timeout at least 00:00:01, Sync:BackoffAfterFailures at least 1.")
+            .Validate(o => o.Validate() is null, "Invalid Sync settings: Sync:Interval at least 00:00:01, Sync:BatchSize 1-5000, Sync:Timeout at least 00:00:01, Sync:BackoffAfterFailures at least 1, Sync:Concurrency 1-64.")
             .ValidateOnStart();
+        var concurrency = ReadConcurrency(builder.Configuration);
 
-        services.AddSingleton<SyncProgressNotifier>();
+        services.AddSingleton(sp => new SyncProgressNotifier(
+            sp.GetRequiredService<ILogger<SyncProgressNotifier>>(), sp.GetService<ISyncEventPublisher>()));
         services.AddSingleton<ImapSyncService>();
-        services.AddSingleton<SyncCoordinator>();
+        services.AddSingleton(sp => new SyncCoordinator(
+            sp.GetRequiredService<ImapSyncService>(),
+            sp.GetRequiredService<IDbContextFactory<EmailSettingsDbContext>>(),
+            sp.GetRequiredService<IOptions<SyncOptions>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IHostApplicationLifetime>(),
+            sp.GetRequiredService<ILogger<SyncCoordinator>>(),
+            sp.GetService<ClusterSyncGate>()));
+        if (clustered)
+        {
+            services.AddSingleton<ClusterSyncGate>();
+            services.AddSingleton<ISyncEventPublisher, PostgresSyncEventPublisher>();
+            services.AddSingleton<IPostgresNotificationHandler, RemoteSyncEvents>();
+        }
         services.AddSingleton<SyncScheduler>();
         services.AddSingleton<IEmailAccountChangeListener>(sp => sp.GetRequiredService<SyncScheduler>());
         services.AddScoped<SyncService>();
@@ -38,12 +65,47 @@ public static class SyncRegistration
                 // Shutdown cancels the jobs' tokens and still waits for them to return.
                 o.ShutdownJobInterruption = ShutdownJobInterruption.WhenWaitingForJobs;
             });
-            q.UseInMemoryStore(_ => { });
-            q.UseDefaultThreadPool(4);
+            if (clustered)
+            {
+                q.UsePersistentStore(store =>
+                {
+                    store.UsePostgres(database.ConnectionString);
+                    // Each node checks in; a node silent for interval + threshold is dead, and the others re-run its
+                    // interrupted firings (the jobs request recovery). Instance ids are generated per node.
+                    store.UseClustering(c =>
+                    {
+                        c.CheckinInterval = cluster.CheckinInterval;
+                        c.CheckinMisfireThreshold = cluster.CheckinMisfireThreshold;
+                    });
+                    store.UseSystemTextJsonSerializer();
+                    // The one owner of Quartz's tables is Quartz: its embedded PostgreSQL script, run when tables are
+                    // missing (guarded, safe when several nodes start at once), then validated. Never a copy of ours.
+                    store.ProvisionSchema();
+                });
+            }
+            else
+            {
+                q.UseInMemoryStore(_ => { });
+            }
+            q.UseDefaultThreadPool(concurrency);
         });
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
         // After Quartz's hosted service: it starts after the scheduler and stops (cancelling running syncs) before it.
         services.AddHostedService(sp => sp.GetRequiredService<SyncScheduler>());
         return builder;
+    }
+
+    /// <summary><c>Sync:Concurrency</c> sizes Quartz's thread pool, which is built before options are validated.</summary>
+    private static int ReadConcurrency(IConfiguration configuration)
+    {
+        var text = configuration[$"{SyncOptions.SectionName}:{nameof(SyncOptions.Concurrency)}"];
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return SyncOptions.DefaultConcurrency;
+        }
+        return int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var value)
+            && value is >= 1 and <= 64
+            ? value
+            : throw new StartupConfigurationException($"Sync:Concurrency is \"{text}\": use a whole number from 1 to 64 (default {SyncOptions.DefaultConcurrency}).");
     }
 }
