@@ -49,6 +49,9 @@ internal sealed class PostgresNotificationListener(
     /// <summary>True while the LISTEN session is connected and listening.</summary>
     public bool IsListening => isListening;
 
+    /// <summary>The first wait before listening again after a drop (doubling up to 30 s); tests lengthen it.</summary>
+    internal TimeSpan ReconnectDelay { get; set; } = FirstRetry;
+
     /// <summary>How many times a LISTEN session was established (1 after the first connect).</summary>
     public int Sessions => Volatile.Read(ref sessions);
 
@@ -100,9 +103,10 @@ internal sealed class PostgresNotificationListener(
 
     private async Task RunAsync(CancellationToken ct)
     {
-        var retry = FirstRetry;
+        var retry = ReconnectDelay;
         while (!ct.IsCancellationRequested)
         {
+            var sessionsBefore = Sessions;
             try
             {
                 await ListenAsync(ct);
@@ -114,6 +118,8 @@ internal sealed class PostgresNotificationListener(
             catch (Exception ex)
             {
                 SetListening(false);
+                // A session that was established and then dropped starts the back-off afresh.
+                retry = Sessions > sessionsBefore ? ReconnectDelay : retry;
                 logger.LogWarning("The notification session of node {Node} failed ({Error}); listening again in {Delay} s",
                     cluster.NodeName, ex.Message, retry.TotalSeconds);
                 try
@@ -125,9 +131,7 @@ internal sealed class PostgresNotificationListener(
                     return;
                 }
                 retry = TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, LastRetry.Ticks));
-                continue;
             }
-            retry = FirstRetry;
         }
     }
 

@@ -72,6 +72,22 @@ public sealed class PostgresServer : IAsyncDisposable
         await ExecuteAsync($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)");
     }
 
+    /// <summary>
+    /// Ends the sessions of <paramref name="database"/> whose <c>application_name</c> is <paramref name="applicationName"/>,
+    /// as a network cut or a server restart would (<c>pg_terminate_backend</c>); returns how many were ended.
+    /// </summary>
+    public async Task<int> TerminateSessionsAsync(string database, string applicationName)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString("postgres"));
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = @db AND application_name = @app) ended",
+            connection);
+        command.Parameters.AddWithValue("db", database);
+        command.Parameters.AddWithValue("app", applicationName);
+        return (int)(long)(await command.ExecuteScalarAsync())!;
+    }
+
     private async Task ExecuteAsync(string sql)
     {
         await using var connection = new NpgsqlConnection(ConnectionString("postgres"));
