@@ -159,4 +159,52 @@ public sealed class TwoNodeTests(TwoNodeCluster cluster, BrowserFixture browser)
 
         await cluster.StartAsync(victim!);
     }
+
+    [Fact]
+    public async Task The_sample_nginx_configuration_keeps_each_browser_on_one_node_and_its_circuit_works_through_it()
+    {
+        await using var nginx = await NginxServer.StartAsync([cluster[TwoNodeCluster.NodeA].BaseUri, cluster[TwoNodeCluster.NodeB].BaseUri]);
+        var (_, user) = await cluster.AddAccountAsync();
+
+        // A browser gets a random affinity; to use both nodes the test picks one that nginx routes to each.
+        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = nginx.BaseUri };
+        var affinities = new Dictionary<int, string>();
+        for (var i = 0; affinities.Count < 2 && i < 100; i++)
+        {
+            var value = $"probe-{i}";
+            using var request = new HttpRequestMessage(HttpMethod.Get, "health/live");
+            request.Headers.Add("Cookie", $"EmailSettingsNode={value}");
+            (await http.SendAsync(request)).EnsureSuccessStatusCode();
+            affinities.TryAdd(nginx.Requests().Last(r => r.Affinity == value).NodePort, value);
+        }
+        affinities.Keys.Should().BeEquivalentTo([cluster[TwoNodeCluster.NodeA].BaseUri.Port, cluster[TwoNodeCluster.NodeB].BaseUri.Port]);
+
+        var messages = 0;
+        foreach (var affinity in affinities.Values)
+        {
+            await using var tab = await browser.NewPageAsync(nginx.BaseUri);
+            await tab.Context.AddCookiesAsync([new Cookie { Name = "EmailSettingsNode", Value = affinity, Url = nginx.BaseUrl }]);
+            await tab.Page.SignInAndOpenAsync(nginx.BaseUrl, TestUsers.DemoAdmin);
+            await cluster.Bed.AppendAsync(user, ++messages, 1);
+            await SyncButton(tab, user).ClickAsync();
+            await Expect(Card(tab, user)).ToContainTextAsync($"{messages} message", new() { Timeout = 30_000 });
+        }
+        string fresh;
+        await using (var tab = await browser.NewPageAsync(nginx.BaseUri))
+        {
+            await tab.Page.SignInAndOpenAsync(nginx.BaseUrl, TestUsers.DemoAdmin);
+            fresh = (await tab.Context.CookiesAsync()).Single(c => c.Name == "EmailSettingsNode").Value;
+            await Expect(Card(tab, user)).ToContainTextAsync($"{messages} messages");
+        }
+
+        // A WebSocket is logged when it closes: all three pages are closed now.
+        await Eventually.HoldsAsync(() => nginx.Requests().Count(r => r.Status == 101) >= 3, "nginx logged the three circuits' WebSockets");
+        foreach (var affinity in affinities.Values.Append(fresh))
+        {
+            var routed = nginx.Requests().Where(r => r.Affinity == affinity).ToList();
+            routed.Select(r => r.NodePort).Distinct().Should().ContainSingle("every request of one browser, sign-in and circuit included, goes to one node");
+            routed.Should().Contain(r => r.Status == 101 && r.Request.Contains("/_blazor"), "the circuit's WebSocket went through nginx");
+            routed.Count.Should().BeGreaterThan(5);
+        }
+    }
 }
