@@ -5,14 +5,14 @@ using EmailSettings.Benchmarks.Scenarios;
 namespace EmailSettings.Benchmarks;
 
 // Usage: dotnet run -c Release --project EmailSettings.Benchmarks -- <scenario> [more scenarios]
-// Scenarios: sync-initial, sync-nochange, page-render, timeout, circuit-memory,
+// Scenarios: sync-initial, sync-nochange, page-render, timeout, circuit-memory, idle-latency, idle-memory,
 //            sync-initial-pg, sync-nochange-pg, accounts-per-node (PostgreSQL, issue 15), all.
 /// <summary>A class rather than top-level statements: the Portal's <c>Program</c> must stay the only one in scope.</summary>
 public static class BenchmarkProgram
 {
     public static async Task<int> Main(string[] args)
     {
-        string[] known = ["sync-initial", "sync-nochange", "page-render", "timeout", "circuit-memory", "sync-initial-pg", "sync-nochange-pg", "accounts-per-node"];
+        string[] known = ["sync-initial", "sync-nochange", "page-render", "timeout", "circuit-memory", "idle-latency", "idle-memory", "sync-initial-pg", "sync-nochange-pg", "accounts-per-node"];
         var chosen = args.Length == 0 ? [] : args.Contains("all") ? known : args;
         var unknown = chosen.Except(known).ToList();
         if (chosen.Length == 0 || unknown.Count > 0)
@@ -64,6 +64,12 @@ public static class BenchmarkProgram
                         break;
                     case "accounts-per-node":
                         await AccountsPerNodeScenario.RunAsync(report);
+                        break;
+                    case "idle-latency":
+                        await IdleScenarios.LatencyAsync(report);
+                        break;
+                    case "idle-memory":
+                        await IdleScenarios.MemoryAsync(report);
                         break;
                 }
             }

@@ -1,3 +1,4 @@
+using EmailSettings.Core.Alerts;
 using EmailSettings.Core.Autodetect;
 using EmailSettings.Core.Cluster;
 using EmailSettings.Core.Health;
@@ -48,6 +49,7 @@ public static class DependencyInjection
             .AddMailSettingsAutodetect()
             .AddEmailSending()
             .AddPortalIdentity()
+            .AddAccountAlerts()
             .AddImapSync()
             .AddEmailSettingsHealthChecks();
     }

@@ -46,9 +46,8 @@ public static class PageRenderScenario
         var large = await RenderAsync(host, sqlCommands, LargeTenant);
         Console.WriteLine($"page-render: small page {small.Html.Length:N0} chars, {small.SqlCommands} SQL; large page {large.Html.Length:N0} chars, {large.SqlCommands} SQL");
         // The page renders the first cards of each section and offers a filter and "Show more" for the rest.
-        var shown = EmailSettingsPage.CardPageSize;
-        if (!large.Html.Contains($"Showing {shown} of 2000 email accounts", StringComparison.Ordinal)
-            || !large.Html.Contains($"Showing {shown} of 200 mail servers", StringComparison.Ordinal))
+        if (!large.Html.Contains($"Showing {EmailSettingsPage.FirstAccountCards} of 2000 email accounts", StringComparison.Ordinal)
+            || !large.Html.Contains($"Showing {EmailSettingsPage.FirstServerCards} of 200 mail servers", StringComparison.Ordinal))
         {
             throw new InvalidOperationException("The large page did not render its first cards with the count of all.");
         }

@@ -1,3 +1,4 @@
+using EmailSettings.Core.Alerts;
 using EmailSettings.Core.Common;
 using EmailSettings.Core.EmailAccounts;
 using EmailSettings.Core.Identity;
@@ -58,6 +59,7 @@ public sealed class EmailSettingsDbContext(DbContextOptions<EmailSettingsDbConte
     public DbSet<EmailAccount> EmailAccounts => Set<EmailAccount>();
     public DbSet<SyncedMessage> SyncedMessages => Set<SyncedMessage>();
     public DbSet<EmailLogEntry> EmailLog => Set<EmailLogEntry>();
+    public DbSet<AccountAlert> AccountAlerts => Set<AccountAlert>();
 
     /// <summary>
     /// The Data Protection key ring when the provider is PostgreSQL, shared by every node (SQLite keeps its key folder).
@@ -123,6 +125,17 @@ public sealed class EmailSettingsDbContext(DbContextOptions<EmailSettingsDbConte
             e.HasOne<EmailAccount>().WithMany().HasForeignKey(x => x.EmailAccountId).OnDelete(DeleteBehavior.Cascade);
             e.HasIndex(x => new { x.EmailAccountId, x.UidValidity, x.Uid }).IsUnique();
             e.HasIndex(x => new { x.EmailAccountId, x.Date });
+            e.HasIndex(x => x.TenantId);
+            e.HasQueryFilter(x => allTenants || x.TenantId == tenantId);
+        });
+
+        builder.Entity<AccountAlert>(e =>
+        {
+            e.Property(x => x.Kind).HasConversion<string>().HasMaxLength(FieldRules.ErrorKindMaxLength);
+            e.Property(x => x.Reason).HasMaxLength(FieldRules.ErrorTextMaxLength);
+            e.HasOne<EmailAccount>().WithMany().HasForeignKey(x => x.EmailAccountId).OnDelete(DeleteBehavior.Cascade);
+            // One announced problem of each kind per account: the index is what makes "announce once" hold under races.
+            e.HasIndex(x => new { x.EmailAccountId, x.Kind }).IsUnique();
             e.HasIndex(x => x.TenantId);
             e.HasQueryFilter(x => allTenants || x.TenantId == tenantId);
         });

@@ -22,6 +22,9 @@ public sealed class EmailAccountInput
     public bool ImapUseTls { get; set; } = true;
     public string? ImapPinnedCertificateSha256 { get; set; }
 
+    /// <summary>"Push (IDLE)": new mail syncs within seconds when the IMAP server offers IDLE. On by default.</summary>
+    public bool PushEnabled { get; set; } = true;
+
     /// <summary>True when editing an account that already has a stored IMAP password (read-only information).</summary>
     public bool HasStoredImapPassword { get; init; }
 
@@ -118,6 +121,18 @@ public sealed record EmailAccountSummary(
     int ConsecutiveSyncFailures,
     int MessageCount)
 {
+    /// <summary>"Push (IDLE)" is on for the account.</summary>
+    public bool PushEnabled { get; init; } = true;
+
+    /// <summary>The problems announced to the tenant admins and not cleared yet (a failing sync, a reconnect needed).</summary>
+    public IReadOnlyList<Alerts.AccountProblem> Problems { get; init; } = [];
+
+    /// <summary>When scheduled syncs paused after failing for long; null while they run.</summary>
+    public DateTime? SyncPausedAt { get; init; }
+
+    /// <summary>Problems and pause together, as the card's warning shows them.</summary>
+    public Alerts.AccountHealth Health => Problems.Count == 0 && SyncPausedAt is null ? Alerts.AccountHealth.Healthy : new(Problems, SyncPausedAt);
+
     public bool IsImapConfigured => !string.IsNullOrWhiteSpace(ImapHost) && !string.IsNullOrWhiteSpace(ImapUsername) && HasImapPassword;
     public bool HasMailServer => MailServerId is not null;
 }

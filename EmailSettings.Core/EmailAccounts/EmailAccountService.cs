@@ -1,3 +1,4 @@
+using EmailSettings.Core.Alerts;
 using EmailSettings.Core.Common;
 using EmailSettings.Core.Data;
 using EmailSettings.Core.Secrets;
@@ -22,14 +23,13 @@ public sealed class EmailAccountService(
     public const string UnknownServerMessage = "The selected mail server does not exist. Choose another one.";
     public const string AddressLockedMessage = "The email address cannot be changed after the account is created.";
 
+    /// <summary>The tenant's accounts in <see cref="DisplayOrder"/>: by display name ignoring case, then by id.</summary>
     public async Task<IReadOnlyList<EmailAccountSummary>> ListAsync(CancellationToken ct = default)
     {
         var tenantId = tenant.RequireTenantAdmin();
         await using var db = await dbFactory.CreateForTenantAsync(tenantId, ct);
-        return await Summaries(db, db.EmailAccounts
-                .Where(a => a.TenantId == tenantId)
-                .OrderByDescending(a => a.IsDefault).ThenBy(a => a.DisplayName).ThenBy(a => a.Id))
-            .ToListAsync(ct);
+        var accounts = await Summaries(db, db.EmailAccounts.Where(a => a.TenantId == tenantId)).ToListAsync(ct);
+        return DisplayOrder.ByName(accounts, a => a.DisplayName, a => a.Id);
     }
 
     public async Task<EmailAccountSummary?> GetAsync(int id, CancellationToken ct = default)
@@ -57,6 +57,7 @@ public sealed class EmailAccountService(
                 ImapUsername = a.ImapUsername,
                 ImapUseTls = a.ImapUseTls,
                 ImapPinnedCertificateSha256 = a.ImapPinnedCertificateSha256,
+                PushEnabled = a.PushEnabled,
                 HasStoredImapPassword = a.ImapPasswordProtected != null,
             })
             .FirstOrDefaultAsync(ct);
@@ -234,6 +235,7 @@ public sealed class EmailAccountService(
             account.ImapPasswordProtected = secrets.Protect(SecretKind.ImapPassword, input.ImapPassword);
         }
         account.ImapPinnedCertificateSha256 = Clean(input.ImapPinnedCertificateSha256)?.ToUpperInvariant();
+        account.PushEnabled = input.PushEnabled;
         account.UpdatedAt = now;
     }
 
@@ -257,5 +259,14 @@ public sealed class EmailAccountService(
                 a.CreatedAt, a.UpdatedAt,
                 a.LastSyncStartedAt, a.LastSyncSucceededAt, a.LastSyncFailedAt,
                 a.LastSyncError, a.LastSyncErrorKind, a.FailingSince, a.ConsecutiveSyncFailures,
-                db.SyncedMessages.Count(m => m.EmailAccountId == a.Id)));
+                db.SyncedMessages.Count(m => m.EmailAccountId == a.Id))
+            {
+                PushEnabled = a.PushEnabled,
+                // An edit after the pause resumes the schedule at once (AccountAlerts.PausedAt says the same).
+                SyncPausedAt = a.SyncPausedAt != null && a.UpdatedAt <= a.SyncPausedAt ? a.SyncPausedAt : null,
+                Problems = db.AccountAlerts.Where(x => x.EmailAccountId == a.Id)
+                    .OrderBy(x => x.RaisedAt)
+                    .Select(x => new AccountProblem(x.Kind, x.Reason, x.Since, x.RaisedAt))
+                    .ToList(),
+            });
 }

@@ -17,14 +17,13 @@ public sealed class MailServerService(
 {
     public const string NotFoundMessage = "This mail server no longer exists.";
 
+    /// <summary>The tenant's servers in <see cref="DisplayOrder"/>: by name ignoring case, then by id.</summary>
     public async Task<IReadOnlyList<MailServerSummary>> ListAsync(CancellationToken ct = default)
     {
         var tenantId = tenant.RequireTenantAdmin();
         await using var db = await dbFactory.CreateForTenantAsync(tenantId, ct);
-        return await Summaries(db.MailServers
-                .Where(s => s.TenantId == tenantId)
-                .OrderByDescending(s => s.IsDefault).ThenBy(s => s.Name).ThenBy(s => s.Id))
-            .ToListAsync(ct);
+        var servers = await Summaries(db.MailServers.Where(s => s.TenantId == tenantId)).ToListAsync(ct);
+        return DisplayOrder.ByName(servers, s => s.Name, s => s.Id);
     }
 
     public async Task<MailServerSummary?> GetAsync(int id, CancellationToken ct = default)

@@ -1,16 +1,18 @@
 using EmailSettings.Core.Cluster;
+using EmailSettings.Core.Sync.Push;
 using Microsoft.Extensions.Logging;
 using Quartz;
 
 namespace EmailSettings.Core.Sync;
 
 /// <summary>
-/// The scheduled sync of one account: reads which account from the job data and asks the coordinator.
+/// The scheduled sync of one account: reads which account from the job data and asks the coordinator, unless the
+/// account is idle on INBOX (push keeps it current; the poll is the fallback while it is not).
 /// [DisallowConcurrentExecution]: with the clustered store no two nodes run the same account's job at once; the job is
 /// stored with RequestRecovery, so when the node running it dies another node runs it again.
 /// </summary>
 [DisallowConcurrentExecution]
-public sealed class ImapSyncJob(SyncCoordinator coordinator, ClusterOptions cluster, ILogger<ImapSyncJob> logger) : IJob
+public sealed class ImapSyncJob(SyncCoordinator coordinator, IdleWatchers watchers, ClusterOptions cluster, ILogger<ImapSyncJob> logger) : IJob
 {
     public const string TenantIdKey = "TenantId";
     public const string AccountIdKey = "AccountId";
@@ -23,6 +25,11 @@ public sealed class ImapSyncJob(SyncCoordinator coordinator, ClusterOptions clus
         // One line per firing (Debug): counted per scheduled fire time across nodes by the two-node test.
         logger.LogDebug("Scheduled IMAP sync of account {AccountId} fired for {ScheduledFireTime:O} on node {Node}{Recovering}",
             accountId, context.ScheduledFireTimeUtc?.UtcDateTime, cluster.NodeName, context.Recovering ? " (recovering a firing of a node that stopped)" : "");
+        if (watchers.IsIdling(tenantId, accountId))
+        {
+            logger.LogDebug("Scheduled sync of account {AccountId} skipped: it is idle on INBOX", accountId);
+            return;
+        }
         SyncOutcome outcome;
         try
         {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using EmailSettings.Core.Common;
 using Microsoft.Extensions.Logging;
 
 namespace EmailSettings.Core.Sync;
@@ -20,32 +21,21 @@ internal interface ISyncEventPublisher
 /// </summary>
 public sealed class SyncProgressNotifier
 {
-    private readonly ILogger<SyncProgressNotifier> logger;
     private readonly ISyncEventPublisher? publisher;
-    private readonly Lock gate = new();
     private readonly ConcurrentDictionary<int, Running> running = new();
-    private Subscription[] subscribers = [];
+    private readonly TenantSubscribers<SyncProgress> subscribers;
 
     internal SyncProgressNotifier(ILogger<SyncProgressNotifier> logger, ISyncEventPublisher? publisher)
     {
-        this.logger = logger;
         this.publisher = publisher;
+        subscribers = new(logger, "sync progress", p => p.TenantId);
     }
 
     /// <summary>Number of live subscriptions, to prove components unsubscribe.</summary>
-    internal int SubscriberCount => Volatile.Read(ref subscribers).Length;
+    internal int SubscriberCount => subscribers.Count;
 
     /// <summary>Hears every event of <paramref name="tenantId"/>'s accounts until the returned handle is disposed.</summary>
-    internal IDisposable Subscribe(Guid tenantId, Func<SyncProgress, Task> handler)
-    {
-        ArgumentNullException.ThrowIfNull(handler);
-        var subscription = new Subscription(this, tenantId, handler);
-        lock (gate)
-        {
-            subscribers = [.. subscribers, subscription];
-        }
-        return subscription;
-    }
+    internal IDisposable Subscribe(Guid tenantId, Func<SyncProgress, Task> handler) => subscribers.Subscribe(tenantId, handler);
 
     /// <summary>The latest event of every running sync of the tenant.</summary>
     internal IReadOnlyList<SyncProgress> GetRunning(Guid tenantId) =>
@@ -78,7 +68,7 @@ public sealed class SyncProgressNotifier
     internal Task DeliverRemoteAsync(SyncProgress progress) => DeliverAsync(progress, remote: true);
 
     /// <summary>Records the event and tells each subscriber of its tenant, one after another; a failing subscriber is logged and skipped.</summary>
-    private async Task DeliverAsync(SyncProgress progress, bool remote)
+    private Task DeliverAsync(SyncProgress progress, bool remote)
     {
         if (progress.IsRunning)
         {
@@ -88,41 +78,8 @@ public sealed class SyncProgressNotifier
         {
             running.TryRemove(progress.AccountId, out _);
         }
-
-        foreach (var subscription in Volatile.Read(ref subscribers))
-        {
-            if (subscription.TenantId != progress.TenantId)
-            {
-                continue;
-            }
-            try
-            {
-                await subscription.Handler(progress);
-            }
-            catch (Exception ex)
-            {
-                // One broken circuit (disconnected, disposed renderer) must not stop the sync or the other pages.
-                logger.LogWarning(ex, "A sync progress subscriber of tenant {TenantId} failed on {Kind} for account {AccountId}",
-                    progress.TenantId, progress.Kind, progress.AccountId);
-            }
-        }
-    }
-
-    private void Remove(Subscription subscription)
-    {
-        lock (gate)
-        {
-            subscribers = subscribers.Where(s => !ReferenceEquals(s, subscription)).ToArray();
-        }
+        return subscribers.PublishAsync(progress);
     }
 
     private sealed record Running(SyncProgress Progress, bool Remote);
-
-    private sealed class Subscription(SyncProgressNotifier owner, Guid tenantId, Func<SyncProgress, Task> handler) : IDisposable
-    {
-        public Guid TenantId { get; } = tenantId;
-        public Func<SyncProgress, Task> Handler { get; } = handler;
-
-        public void Dispose() => owner.Remove(this);
-    }
 }

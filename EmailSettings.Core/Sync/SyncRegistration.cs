@@ -2,9 +2,11 @@ using EmailSettings.Core.Cluster;
 using EmailSettings.Core.Data;
 using EmailSettings.Core.EmailAccounts;
 using EmailSettings.Core.Messages;
+using EmailSettings.Core.Sync.Push;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -30,7 +32,7 @@ public static class SyncRegistration
         var clustered = database.Provider == DatabaseProvider.Postgres;
         services.AddOptions<SyncOptions>()
             .BindConfiguration(SyncOptions.SectionName)
-            .Validate(o => o.Validate() is null, "Invalid Sync settings: Sync:Interval at least 00:00:01, Sync:BatchSize 1-5000, Sync:Timeout at least 00:00:01, Sync:BackoffAfterFailures at least 1, Sync:Concurrency 1-64.")
+            .Validate(o => o.Validate() is null, "Invalid Sync settings: Sync:Interval at least 00:00:01, Sync:BatchSize 1-5000, Sync:Timeout at least 00:00:01, Sync:BackoffAfterFailures at least 1, Sync:MaxIdleConnections at least 0, Sync:IdleRefresh 00:00:01-00:29:00, Sync:IdleReconnectDelay positive and at most Sync:IdleMaxReconnectDelay, Sync:PushDelay at most 00:00:10, Sync:AlertAfterFailures at least 1, Sync:AlertAfter and Sync:PauseAfter positive, Sync:Concurrency 1-64.")
             .ValidateOnStart();
         var concurrency = ReadConcurrency(builder.Configuration);
 
@@ -43,6 +45,7 @@ public static class SyncRegistration
             sp.GetRequiredService<IOptions<SyncOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IHostApplicationLifetime>(),
+            sp,
             sp.GetRequiredService<ILogger<SyncCoordinator>>(),
             sp.GetService<ClusterSyncGate>()));
         if (clustered)
@@ -52,7 +55,14 @@ public static class SyncRegistration
             services.AddSingleton<IPostgresNotificationHandler, RemoteSyncEvents>();
         }
         services.AddSingleton<SyncScheduler>();
+        // The cluster registration replaces this with its database lease.
+        services.TryAddSingleton<IWatcherOwnership, SingleNodeWatcherOwnership>();
+        services.AddSingleton<IdleWatchers>();
+        // Listeners are told in this order: the watcher stops before the scheduler schedules the save's sync, so that
+        // sync is not skipped as "idling" (and its success starts the watcher again with the saved settings).
+        services.AddSingleton<IEmailAccountChangeListener>(sp => sp.GetRequiredService<IdleWatchers>());
         services.AddSingleton<IEmailAccountChangeListener>(sp => sp.GetRequiredService<SyncScheduler>());
+        services.AddSingleton<ISyncOutcomeListener>(sp => sp.GetRequiredService<IdleWatchers>());
         services.AddScoped<SyncService>();
         services.AddScoped<MessageService>();
 
@@ -92,6 +102,8 @@ public static class SyncRegistration
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
         // After Quartz's hosted service: it starts after the scheduler and stops (cancelling running syncs) before it.
         services.AddHostedService(sp => sp.GetRequiredService<SyncScheduler>());
+        // After the scheduler: idle connections open once syncs can run, and close first on shutdown.
+        services.AddHostedService(sp => sp.GetRequiredService<IdleWatchers>());
         return builder;
     }
 

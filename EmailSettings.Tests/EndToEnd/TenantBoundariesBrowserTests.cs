@@ -118,20 +118,6 @@ public class TenantBoundariesBrowserTests(BrowserFixture browser) : IClassFixtur
     private static TestUser NorthwindAdmin { get; } =
         new(DemoUsers.NorthwindTenantId, DemoUsers.NorthwindAdminEmail, DemoUsers.Password, IsTenantAdmin: true);
 
-    /// <summary>A server and an account with IMAP on Dovecot (its certificate pinned), saved as the admin would.</summary>
-    private static async Task<int> SeedSyncingAccountAsync(PortalTestApp app, DovecotServer dovecot)
-    {
-        await using var scope = app.Services.CreateScopeForTenant(DemoTenant.Id);
-        var servers = scope.ServiceProvider.GetRequiredService<MailServerService>();
-        var accounts = scope.ServiceProvider.GetRequiredService<EmailAccountService>();
-        var server = (await servers.CreateAsync(new MailServerInput { Name = "Boundaries SMTP", SmtpHost = "smtp.boundaries.test" })).Value!;
-        var account = await accounts.CreateAsync(new EmailAccountInput
-        {
-            EmailAddress = ImapUser, DisplayName = "Support Inbox", MailServerId = server.Id,
-            ImapHost = dovecot.Host, ImapPort = dovecot.ImapPort, ImapUsername = ImapUser, ImapPassword = ImapPassword,
-            ImapPinnedCertificateSha256 = dovecot.CertificateSha256,
-        });
-        account.Succeeded.Should().BeTrue(string.Join(" ", account.FieldErrors.Values));
-        return account.Value!.Id;
-    }
+    private static Task<int> SeedSyncingAccountAsync(PortalTestApp app, DovecotServer dovecot) =>
+        app.SeedSyncingAccountAsync(dovecot, ImapUser, ImapPassword, "Boundaries SMTP", "smtp.boundaries.test");
 }

@@ -4,6 +4,7 @@ using EmailSettings.Core.EmailAccounts;
 using EmailSettings.Core.MailServers;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using MudBlazor;
 using MudBlazor.Services;
 
@@ -73,9 +74,17 @@ public sealed class BunitCore : IAsyncDisposable
         b.CloseComponent();
     });
 
-    public static async Task<BunitCore> CreateAsync()
+    /// <param name="configure">
+    /// Changes the Core host before it is built, as <see cref="CoreTestHost.CreateAsync"/> does. Settings detection looks
+    /// nothing up on the network unless it sets "Autodetect:Enabled" again (tests reach no internet; AutodetectWorld is local).
+    /// </param>
+    public static async Task<BunitCore> CreateAsync(Action<HostApplicationBuilder>? configure = null)
     {
-        var core = await CoreTestHost.CreateAsync();
+        var core = await CoreTestHost.CreateAsync(builder =>
+        {
+            builder.Configuration["Autodetect:Enabled"] = "false";
+            configure?.Invoke(builder);
+        });
         return new BunitCore(core, core.TenantA, ownsCore: true);
     }
 

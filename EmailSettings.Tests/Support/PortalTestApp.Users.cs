@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace EmailSettings.Tests.Support;
 
@@ -16,9 +17,9 @@ public sealed partial class PortalTestApp
     /// </summary>
     /// <param name="settings">Extra configuration seen by Program.cs, for example <c>["Auth:RevalidationInterval"] = "00:00:00.2"</c>.</param>
     public static async Task<PortalTestApp> StartAsync(string environment = "Testing", string? folder = null, bool kestrel = false,
-        IReadOnlyDictionary<string, string?>? settings = null)
+        IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
-        var app = new PortalTestApp(environment, folder, settings);
+        var app = new PortalTestApp(environment, folder, settings, services);
         if (kestrel)
         {
             app.StartKestrel();

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -28,17 +29,22 @@ public sealed partial class PortalTestApp : WebApplicationFactory<Program>
     private readonly List<AsyncServiceScope> scopes = [];
     private readonly IReadOnlyDictionary<string, string?> settings;
     private readonly bool captureLogs;
+    private readonly Action<IServiceCollection>? services;
 
-    public PortalTestApp(string environment = "Testing", string? folder = null, IReadOnlyDictionary<string, string?>? settings = null)
-        : this(environment, folder, settings, captureLogs: true)
+    /// <param name="services">Changes the app's services after Program.cs registered its own (e.g. the detector's HttpClient handler pointed at AutodetectWorld).</param>
+    public PortalTestApp(string environment = "Testing", string? folder = null, IReadOnlyDictionary<string, string?>? settings = null,
+        Action<IServiceCollection>? services = null)
+        : this(environment, folder, settings, captureLogs: true, services)
     {
     }
 
-    private PortalTestApp(string environment, string? folder, IReadOnlyDictionary<string, string?>? settings, bool captureLogs)
+    private PortalTestApp(string environment, string? folder, IReadOnlyDictionary<string, string?>? settings, bool captureLogs,
+        Action<IServiceCollection>? services)
     {
         this.environment = environment;
         this.settings = settings ?? new Dictionary<string, string?>();
         this.captureLogs = captureLogs;
+        this.services = services;
         Folder = folder ?? TempFolder.Create("emailsettings-portal");
     }
 
@@ -64,7 +70,7 @@ public sealed partial class PortalTestApp : WebApplicationFactory<Program>
     /// <param name="captureLogs">False keeps no log entries in memory (for measurements such as memory per circuit).</param>
     public static PortalTestApp StartDevelopment(IReadOnlyDictionary<string, string?>? settings = null, bool captureLogs = true)
     {
-        var app = new PortalTestApp("Development", folder: null, settings, captureLogs);
+        var app = new PortalTestApp("Development", folder: null, settings, captureLogs, services: null);
         app.StartKestrel();
         return app;
     }
@@ -88,6 +94,8 @@ public sealed partial class PortalTestApp : WebApplicationFactory<Program>
         // UseSetting (not ConfigureAppConfiguration) so Program.cs sees these while it registers the Core.
         builder.UseSetting($"ConnectionStrings:{DatabaseOptions.ConnectionStringName}", ConnectionString);
         builder.UseSetting("DataProtection:KeysPath", Path.Combine(Folder, "keys"));
+        // Tests reach no internet: settings detection answers from the presets only, unless a test points it at AutodetectWorld.
+        builder.UseSetting("Autodetect:Enabled", "false");
         foreach (var (key, value) in settings)
         {
             builder.UseSetting(key, value);
@@ -95,6 +103,10 @@ public sealed partial class PortalTestApp : WebApplicationFactory<Program>
         if (captureLogs)
         {
             builder.ConfigureLogging(logging => logging.AddProvider(Logs).SetMinimumLevel(LogLevel.Debug));
+        }
+        if (services is not null)
+        {
+            builder.ConfigureTestServices(services);
         }
     }
 

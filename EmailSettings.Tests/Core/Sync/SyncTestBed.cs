@@ -196,4 +196,21 @@ public static class Eventually
             }
         }
     }
+
+    /// <summary>As above, for a condition read asynchronously (the database).</summary>
+    public static async Task HoldsAsync(Func<Task<bool>> condition, string because, TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(15));
+        while (!await condition())
+        {
+            try
+            {
+                await Task.Delay(10, cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"Timed out waiting until {because}.");
+            }
+        }
+    }
 }

@@ -34,13 +34,13 @@ public sealed class SyncButtonTests(SharedDovecot dovecot) : IClassFixture<Share
         // Not awaited yet: the click handler waits for the sync, which the gate holds.
         var click = cut.Find($"button[aria-label='Sync {Name}']").ClickAsync(new());
         cut.WaitForAssertion(() => IsSpinning(cut).Should().BeTrue(), RealSync);
-        cut.WaitForAssertion(() => cut.Find(".sync-progress").TextContent.Should().Be("5 of 15"), RealSync);
+        cut.WaitForAssertion(() => cut.Find(".sync-button .action-status").TextContent.Should().Be("5 of 15"), RealSync);
         cut.Find(".sync-button").GetAttribute("aria-busy").Should().Be("true");
         gate.SetResult();
         await click.WaitAsync(RealSync);
 
         cut.WaitForAssertion(() => IsSpinning(cut).Should().BeFalse(), RealSync);
-        cut.FindAll(".sync-progress").Should().BeEmpty();
+        cut.FindAll(".sync-button .action-status").Should().BeEmpty();
         finished.Should().NotBeNull();
         finished!.Kind.Should().Be(SyncEventKind.Completed);
         finished.NewMessages.Should().Be(15);
@@ -70,7 +70,7 @@ public sealed class SyncButtonTests(SharedDovecot dovecot) : IClassFixture<Share
         var cut = ctx.Render<SyncButton>(p => p.Add(x => x.AccountId, id).Add(x => x.AccountName, Name));
 
         IsSpinning(cut).Should().BeTrue("the page was opened after the sync began");
-        cut.Find(".sync-progress").TextContent.Should().Be("5 of 10");
+        cut.Find(".sync-button .action-status").TextContent.Should().Be("5 of 10");
         gate.SetResult();
         (await scheduled).Should().Be(SyncOutcome.Success(10));
         cut.WaitForAssertion(() => IsSpinning(cut).Should().BeFalse(), RealSync);

@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace EmailSettings.Core.Data.Migrations
 {
     [DbContext(typeof(EmailSettingsDbContext))]
-    [Migration("20261203125019_SharedKeyRingAndSyncOutcome")]
+    [Migration("20261203140943_SharedKeyRingAndSyncOutcome")]
     partial class SharedKeyRingAndSyncOutcome
     {
         /// <inheritdoc />
@@ -19,6 +19,44 @@ namespace EmailSettings.Core.Data.Migrations
         {
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
+
+            modelBuilder.Entity("EmailSettings.Core.Alerts.AccountAlert", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("EmailAccountId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("RaisedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("Since")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TenantId");
+
+                    b.HasIndex("EmailAccountId", "Kind")
+                        .IsUnique();
+
+                    b.ToTable("AccountAlerts");
+                });
 
             modelBuilder.Entity("EmailSettings.Core.EmailAccounts.EmailAccount", b =>
                 {
@@ -101,6 +139,15 @@ namespace EmailSettings.Core.Data.Migrations
                     b.Property<string>("NormalizedEmailAddress")
                         .IsRequired()
                         .HasMaxLength(254)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("PushEnabled")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("SyncPausedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("SyncResumedAt")
                         .HasColumnType("TEXT");
 
                     b.Property<Guid>("TenantId")
@@ -537,6 +584,15 @@ namespace EmailSettings.Core.Data.Migrations
                     b.HasKey("UserId", "LoginProvider", "Name");
 
                     b.ToTable("AspNetUserTokens", (string)null);
+                });
+
+            modelBuilder.Entity("EmailSettings.Core.Alerts.AccountAlert", b =>
+                {
+                    b.HasOne("EmailSettings.Core.EmailAccounts.EmailAccount", null)
+                        .WithMany()
+                        .HasForeignKey("EmailAccountId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("EmailSettings.Core.EmailAccounts.EmailAccount", b =>
