@@ -17,6 +17,7 @@ public sealed partial class ClusterOptions
     public const string CheckinIntervalKey = SectionName + ":CheckinInterval";
     public const string CheckinMisfireThresholdKey = SectionName + ":CheckinMisfireThreshold";
     public const string KeepAliveIntervalKey = SectionName + ":KeepAliveInterval";
+    public const string IdleTakeoverIntervalKey = SectionName + ":IdleTakeoverInterval";
 
     /// <summary>The node's name in logs and in <c>pg_stat_activity.application_name</c>; the machine name by default.</summary>
     public string NodeName { get; init; } = Environment.MachineName;
@@ -36,6 +37,12 @@ public sealed partial class ClusterOptions
     /// </summary>
     public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How often a node looks for accounts that want IMAP IDLE but that no node watches (their node died or stopped)
+    /// and takes them over. A dead node's idle connections come back on another node within about this time.
+    /// </summary>
+    public TimeSpan IdleTakeoverInterval { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Unique per process even when two nodes are given the same <see cref="NodeName"/>: tells a node its own notifications apart.</summary>
     internal string InstanceId { get; } = Guid.NewGuid().ToString("N")[..12];
 
@@ -54,6 +61,7 @@ public sealed partial class ClusterOptions
             CheckinInterval = Duration(configuration, CheckinIntervalKey, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(500), TimeSpan.FromMinutes(5)),
             CheckinMisfireThreshold = Duration(configuration, CheckinMisfireThresholdKey, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(500), TimeSpan.FromMinutes(30)),
             KeepAliveInterval = Duration(configuration, KeepAliveIntervalKey, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5)),
+            IdleTakeoverInterval = Duration(configuration, IdleTakeoverIntervalKey, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(500), TimeSpan.FromHours(1)),
         };
         return options;
     }

@@ -53,9 +53,10 @@ public static class SyncRegistration
             services.AddSingleton<ClusterSyncGate>();
             services.AddSingleton<ISyncEventPublisher, PostgresSyncEventPublisher>();
             services.AddSingleton<IPostgresNotificationHandler, RemoteSyncEvents>();
+            services.AddSingleton<IWatcherOwnership, ClusterWatcherOwnership>();
         }
         services.AddSingleton<SyncScheduler>();
-        // The cluster registration replaces this with its database lease.
+        // Several nodes registered ClusterWatcherOwnership (the "imap-idle" lease) above.
         services.TryAddSingleton<IWatcherOwnership, SingleNodeWatcherOwnership>();
         services.AddSingleton<IdleWatchers>();
         // Listeners are told in this order: the watcher stops before the scheduler schedules the save's sync, so that
@@ -104,6 +105,12 @@ public static class SyncRegistration
         services.AddHostedService(sp => sp.GetRequiredService<SyncScheduler>());
         // After the scheduler: idle connections open once syncs can run, and close first on shutdown.
         services.AddHostedService(sp => sp.GetRequiredService<IdleWatchers>());
+        if (clustered)
+        {
+            // After the watchers: the periodic pass that takes over accounts no node watches (stops first).
+            services.AddSingleton<IdleWatcherTakeover>();
+            services.AddHostedService(sp => sp.GetRequiredService<IdleWatcherTakeover>());
+        }
         return builder;
     }
 

@@ -6,7 +6,6 @@ using EmailSettings.Core.Tenancy;
 using EmailSettings.Tests.Core.Sync;
 using EmailSettings.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 using Quartz;
 
 namespace EmailSettings.Tests.EndToEnd.Cluster;
@@ -66,6 +65,9 @@ public sealed partial class TwoNodeCluster : IAsyncLifetime
             ["Sync__Interval"] = "01:00:00",
             ["Sync__BatchSize"] = "10",
             ["Sync__Timeout"] = "00:00:30",
+            // No IDLE watchers: these tests count the IMAP sessions and firings of syncs (watchers across nodes are
+            // IdleWatcherTakeoverTests' subject).
+            ["Sync__MaxIdleConnections"] = "0",
             ["Logging__LogLevel__Default"] = "Information",
             ["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning",
             ["Logging__LogLevel__Microsoft.EntityFrameworkCore"] = "Warning",
@@ -85,22 +87,16 @@ public sealed partial class TwoNodeCluster : IAsyncLifetime
     public async Task UnscheduleAsync(int accountId)
     {
         var scheduler = await Bed.Host.Services.GetRequiredService<ISchedulerFactory>().GetScheduler();
-        await scheduler.DeleteJob(SyncScheduler.JobKeyFor(accountId));
+        var job = SyncScheduler.JobKeyFor(accountId);
+        // A recovered firing runs on a one-shot trigger that Quartz deletes when the run ends; deleting the job while
+        // that run ends fails ("Unable to unschedule trigger RECOVERING_JOBS..."), so its end is waited for first.
+        await Eventually.HoldsAsync(async () => (await scheduler.GetTriggersOfJob(job)).All(t => t.Key.Group != SchedulerConstants.DefaultRecoveryGroup),
+            "the recovered firing has ended", TimeSpan.FromSeconds(60));
+        await scheduler.DeleteJob(job);
     }
 
     /// <summary>The node whose lease session holds the account's sync lease now, or null (read from pg_locks).</summary>
-    public async Task<string?> SyncLeaseHolderAsync(int accountId)
-    {
-        await using var connection = new NpgsqlConnection(Bed.Host.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(
-            "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid " +
-            "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 AND l.classid = @scope::oid AND l.objid = @id::oid " +
-            "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())", connection);
-        command.Parameters.AddWithValue("scope", (long)SyncLeases.For(accountId).ScopeCode);
-        command.Parameters.AddWithValue("id", (long)accountId);
-        return await command.ExecuteScalarAsync() is string application ? application.Split(' ')[^1] : null;
-    }
+    public Task<string?> SyncLeaseHolderAsync(int accountId) => LeaseHolders.NodeHoldingAsync(Bed.Host.ConnectionString, SyncLeases.For(accountId));
 
     /// <summary>Every firing of the account's scheduled job the nodes logged: (scheduled fire time, node, recovering).</summary>
     public IReadOnlyList<(string FireTime, string Node, bool Recovering)> Firings(int accountId) =>

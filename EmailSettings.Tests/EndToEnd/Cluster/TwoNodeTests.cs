@@ -175,6 +175,8 @@ public sealed class TwoNodeTests(TwoNodeCluster cluster, BrowserFixture browser)
             using var request = new HttpRequestMessage(HttpMethod.Get, "health/live");
             request.Headers.Add("Cookie", $"EmailSettingsNode={value}");
             (await http.SendAsync(request)).EnsureSuccessStatusCode();
+            // nginx writes the access line after it sent the response.
+            await Eventually.HoldsAsync(() => nginx.Requests().Any(r => r.Affinity == value), "nginx logged the probe");
             affinities.TryAdd(nginx.Requests().Last(r => r.Affinity == value).NodePort, value);
         }
         affinities.Keys.Should().BeEquivalentTo([cluster[TwoNodeCluster.NodeA].BaseUri.Port, cluster[TwoNodeCluster.NodeB].BaseUri.Port]);
