@@ -62,6 +62,14 @@ public static class SyncRegistration
         // Listeners are told in this order: the watcher stops before the scheduler schedules the save's sync, so that
         // sync is not skipped as "idling" (and its success starts the watcher again with the saved settings).
         services.AddSingleton<IEmailAccountChangeListener>(sp => sp.GetRequiredService<IdleWatchers>());
+        if (clustered)
+        {
+            // The other nodes' watchers of a saved or deleted account stop too: told before the save's sync is
+            // scheduled, so a node that fires it has stopped its watcher and does not skip it as "idling".
+            services.AddSingleton<ClusterAccountChanges>();
+            services.AddSingleton<IEmailAccountChangeListener>(sp => sp.GetRequiredService<ClusterAccountChanges>());
+            services.AddSingleton<IPostgresNotificationHandler>(sp => sp.GetRequiredService<ClusterAccountChanges>());
+        }
         services.AddSingleton<IEmailAccountChangeListener>(sp => sp.GetRequiredService<SyncScheduler>());
         services.AddSingleton<ISyncOutcomeListener>(sp => sp.GetRequiredService<IdleWatchers>());
         services.AddScoped<SyncService>();

@@ -1,5 +1,6 @@
 using EmailSettings.Core.Cluster;
 using EmailSettings.Core.Data;
+using EmailSettings.Core.EmailAccounts;
 using EmailSettings.Core.Sync.Push;
 using EmailSettings.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
@@ -85,6 +86,30 @@ public sealed class IdleWatcherTakeoverTests(SharedDovecot dovecot) : IClassFixt
         await a.AppendAsync(user, 2, 1);
         await Eventually.HoldsAsync(async () => (await b.MessagesAsync(id)).Count == 2, "new mail is pushed through node B", PushLimit);
         Watchers(a).Watcher(id).Should().BeNull("node A did not start watching again");
+    }
+
+    [Fact]
+    public async Task Saving_or_deleting_an_account_through_one_node_stops_its_idle_connection_on_the_other_at_once()
+    {
+        // No takeover passes within the test: only the save's sync may start a watcher again.
+        await using var a = await SyncTestBed.CreateAsync(DatabaseProvider.Postgres, dovecot.Server, settings: Node("node-a", "01:00:00"));
+        await using var b = await a.JoinAsync("node-b");
+        var (id, user) = await a.AddAccountAsync();
+        await a.AppendAsync(user, 1, 1);
+        await b.Host.Host.StartAsync();
+        await Eventually.HoldsAsync(() => Watchers(b).IsIdling(b.Host.TenantA, id), "node B idles on the account");
+        await a.Host.Host.StartAsync();
+        var first = Watchers(b).Watcher(id)!.Value.Number;
+
+        var accounts = a.Host.Get<EmailAccountService>(a.Host.TenantA);
+        (await accounts.UpdateAsync(id, (await accounts.GetForEditAsync(id))!)).Succeeded.Should().BeTrue();
+        await Eventually.HoldsAsync(() => Watchers(b).Watcher(id)?.Number != first, "node B's watcher stops when node A saves the account");
+        await Eventually.HoldsAsync(() => Watchers(a).IsIdling(a.Host.TenantA, id) ^ Watchers(b).IsIdling(b.Host.TenantA, id),
+            "the save's sync starts a new watcher on the node that ran it, and only there");
+
+        (await accounts.DeleteAsync(id)).Succeeded.Should().BeTrue();
+        await Eventually.HoldsAsync(() => Watchers(a).Watcher(id) is null && Watchers(b).Watcher(id) is null, "deleting it stops its watcher on both nodes");
+        (await HolderOfLeaseAsync(a, id)).Should().BeNull("nobody watches a deleted account");
     }
 
     private static IdleWatchers Watchers(SyncTestBed node) => node.Host.Services.GetRequiredService<IdleWatchers>();
