@@ -66,7 +66,9 @@ public sealed class SyncBed : IAsyncDisposable
         if (provider == DatabaseProvider.Postgres)
         {
             // Measured as production runs it: fsync and synchronous commit on (the tests turn them off).
-            PostgresServer.Durable = true;
+            // BENCH_PG_DURABLE=off measures without them, to see what the commits' flushes cost.
+            PostgresServer.Durable = Environment.GetEnvironmentVariable("BENCH_PG_DURABLE") != "off";
+            Console.WriteLine($"PostgreSQL durability (fsync, synchronous_commit): {(PostgresServer.Durable ? "on" : "off")}");
         }
         var host = await CoreTestHost.CreateAsync(provider, hostSettings);
         return new SyncBed(dovecot, host);

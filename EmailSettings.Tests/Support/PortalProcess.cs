@@ -8,12 +8,8 @@ namespace EmailSettings.Tests.Support;
 /// <summary>The Portal's real entry point in its own process (<c>dotnet EmailSettings.Portal.dll</c>), as an operator starts it.</summary>
 public static class PortalProcess
 {
-    /// <summary>
-    /// Runs the Portal in Production in <paramref name="folder"/> with <paramref name="environment"/> added to its
-    /// environment, writes <paramref name="stdin"/> and waits (at most 60 s) until it exits.
-    /// </summary>
-    public static async Task<(int ExitCode, string Output, string Errors)> RunAsync(
-        string folder, IReadOnlyDictionary<string, string> environment, string stdin = "", params string[] args)
+    /// <summary>The built Portal run with <c>dotnet</c> in <paramref name="folder"/>, its standard streams redirected.</summary>
+    private static ProcessStartInfo PortalStart(string folder)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -24,6 +20,17 @@ public static class PortalProcess
             UseShellExecute = false,
         };
         start.ArgumentList.Add(typeof(Program).Assembly.Location);
+        return start;
+    }
+
+    /// <summary>
+    /// Runs the Portal in Production in <paramref name="folder"/> with <paramref name="environment"/> added to its
+    /// environment, writes <paramref name="stdin"/> and waits (at most 60 s) until it exits.
+    /// </summary>
+    public static async Task<(int ExitCode, string Output, string Errors)> RunAsync(
+        string folder, IReadOnlyDictionary<string, string> environment, string stdin = "", params string[] args)
+    {
+        var start = PortalStart(folder);
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
@@ -63,15 +70,7 @@ public static class PortalProcess
     public static async Task<RunningPortal> StartAsync(string name, string folder, IReadOnlyDictionary<string, string> environment, TimeSpan? readyWithin = null)
     {
         var port = FreePort.Next();
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = folder,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(typeof(Program).Assembly.Location);
+        var start = PortalStart(folder);
         start.ArgumentList.Add("--urls");
         start.ArgumentList.Add(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}"));
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";

@@ -27,7 +27,7 @@ public sealed class TcpRelay : IAsyncDisposable
         acceptLoop = AcceptLoopAsync();
     }
 
-    public string Host => "127.0.0.1";
+    public string Host => ((IPEndPoint)listener.LocalEndpoint).Address.ToString();
 
     public int Port => ((IPEndPoint)listener.LocalEndpoint).Port;
 
@@ -40,6 +40,9 @@ public sealed class TcpRelay : IAsyncDisposable
         listener.Start();
         return new TcpRelay(listener, targetPort);
     }
+
+    /// <summary>Relays what <paramref name="startedListener"/> accepts (it is owned by the relay from now on).</summary>
+    public static TcpRelay Start(TcpListener startedListener, int targetPort) => new(startedListener, targetPort);
 
     /// <summary>Stops relaying; connections stay open and their bytes wait.</summary>
     public void Hold()
