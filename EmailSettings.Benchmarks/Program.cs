@@ -5,13 +5,14 @@ using EmailSettings.Benchmarks.Scenarios;
 namespace EmailSettings.Benchmarks;
 
 // Usage: dotnet run -c Release --project EmailSettings.Benchmarks -- <scenario> [more scenarios]
-// Scenarios: sync-initial, sync-nochange, sync-mirror, page-render, timeout, circuit-memory, idle-latency, idle-memory, all.
+// Scenarios: sync-initial, sync-nochange, sync-mirror, page-render, timeout, circuit-memory, idle-latency, idle-memory,
+//            sync-initial-pg, sync-nochange-pg, accounts-per-node (PostgreSQL, issue 15), all.
 /// <summary>A class rather than top-level statements: the Portal's <c>Program</c> must stay the only one in scope.</summary>
 public static class BenchmarkProgram
 {
     public static async Task<int> Main(string[] args)
     {
-        string[] known = ["sync-initial", "sync-nochange", "sync-mirror", "page-render", "timeout", "circuit-memory", "idle-latency", "idle-memory"];
+        string[] known = ["sync-initial", "sync-nochange", "sync-mirror", "page-render", "timeout", "circuit-memory", "idle-latency", "idle-memory", "sync-initial-pg", "sync-nochange-pg", "accounts-per-node"];
         var chosen = args.Length == 0 ? [] : args.Contains("all") ? known : args;
         var unknown = chosen.Except(known).ToList();
         if (chosen.Length == 0 || unknown.Count > 0)
@@ -29,6 +30,7 @@ public static class BenchmarkProgram
         var total = Stopwatch.StartNew();
 
         SyncBed? bed = null;
+        SyncBed? postgresBed = null;
         try
         {
             foreach (var scenario in chosen)
@@ -55,6 +57,17 @@ public static class BenchmarkProgram
                     case "circuit-memory":
                         await CircuitMemoryScenario.RunAsync(report);
                         break;
+                    case "sync-initial-pg":
+                        postgresBed ??= await SyncBed.StartAsync(Core.Data.DatabaseProvider.Postgres);
+                        await SyncScenarios.InitialAsync(postgresBed, report, "1b. Initial IMAP sync, PostgreSQL", [(10_000, 5)]);
+                        break;
+                    case "sync-nochange-pg":
+                        postgresBed ??= await SyncBed.StartAsync(Core.Data.DatabaseProvider.Postgres);
+                        await SyncScenarios.NoChangeRatioAsync(postgresBed, report, "2b. No-change sync, PostgreSQL", 10_000);
+                        break;
+                    case "accounts-per-node":
+                        await AccountsPerNodeScenario.RunAsync(report);
+                        break;
                     case "idle-latency":
                         await IdleScenarios.LatencyAsync(report);
                         break;
@@ -69,6 +82,10 @@ public static class BenchmarkProgram
             if (bed is not null)
             {
                 await bed.DisposeAsync();
+            }
+            if (postgresBed is not null)
+            {
+                await postgresBed.DisposeAsync();
             }
         }
 

@@ -1,5 +1,7 @@
 using EmailSettings.Core.Alerts;
 using EmailSettings.Core.Autodetect;
+using EmailSettings.Core.Cluster;
+using EmailSettings.Core.Health;
 using EmailSettings.Core.Connections;
 using EmailSettings.Core.Data;
 using EmailSettings.Core.EmailAccounts;
@@ -31,25 +33,32 @@ public static class DependencyInjection
     public static IHostApplicationBuilder AddEmailSettingsCore(this IHostApplicationBuilder builder)
     {
         var database = ResolveDatabase(builder.Configuration, builder.Environment.ContentRootPath);
+        builder.Properties[typeof(DatabaseOptions)] = database;
         builder.Services.AddSingleton(database);
         builder.Services.AddDbContextFactory<EmailSettingsDbContext>(o => o.UseEmailSettingsDatabase(database));
 
-        builder.Services.AddDataProtection()
-            .SetApplicationName(SecretProtector.ApplicationName)
-            .PersistKeysToFileSystem(new DirectoryInfo(database.KeysPath));
+        builder.AddKeyRing(database);
         builder.Services.AddSingleton<SecretProtector>();
         builder.Services.AddSingleton(TimeProvider.System);
 
         builder.Services.AddScoped<MailServerService>();
         builder.Services.AddScoped<EmailAccountService>();
         return builder
+            .AddEmailSettingsCluster()
             .AddConnectionTests()
             .AddMailSettingsAutodetect()
             .AddEmailSending()
             .AddPortalIdentity()
             .AddAccountAlerts()
-            .AddImapSync();
+            .AddImapSync()
+            .AddEmailSettingsHealthChecks();
     }
+
+    /// <summary>The database <see cref="AddEmailSettingsCore"/> resolved (registration time).</summary>
+    internal static DatabaseOptions GetDatabaseOptions(this IHostApplicationBuilder builder) =>
+        builder.Properties.TryGetValue(typeof(DatabaseOptions), out var options)
+            ? (DatabaseOptions)options
+            : throw new InvalidOperationException("Call builder.AddEmailSettingsCore() first.");
 
     /// <summary>
     /// Reads <c>Database:Provider</c> and <c>ConnectionStrings:EmailSettings</c>. SQLite (the default): relative paths are
@@ -124,15 +133,20 @@ public static class DependencyInjection
             throw new DatabaseConfigurationException(
                 $"{DatabaseOptions.ConnectionStringKey} must name the PostgreSQL Host and Database, e.g. {example}.");
         }
-        var keysPath = ResolveKeysPath(configuration, contentRoot, Path.Combine(contentRoot, "data"));
+        // The key ring lives in the database; this folder is only read once, to import the keys of an install that
+        // kept them in files, so it is not created.
+        var keysPath = ResolveKeysPath(configuration, contentRoot, Path.Combine(contentRoot, "data"), create: false);
         return new DatabaseOptions { Provider = DatabaseProvider.Postgres, ConnectionString = csb.ConnectionString, KeysPath = keysPath };
     }
 
-    private static string ResolveKeysPath(IConfiguration configuration, string contentRoot, string databaseFolder)
+    private static string ResolveKeysPath(IConfiguration configuration, string contentRoot, string databaseFolder, bool create = true)
     {
         var keysPath = configuration[DatabaseOptions.KeysPathKey];
         keysPath = string.IsNullOrWhiteSpace(keysPath) ? Path.Combine(databaseFolder, "keys") : Path.GetFullPath(keysPath, contentRoot);
-        Directory.CreateDirectory(keysPath);
+        if (create)
+        {
+            Directory.CreateDirectory(keysPath);
+        }
         return keysPath;
     }
 }

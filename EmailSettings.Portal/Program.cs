@@ -2,6 +2,7 @@ using EmailSettings.Core;
 using EmailSettings.Core.Data;
 using EmailSettings.Core.Identity;
 using EmailSettings.Portal.Auth;
+using EmailSettings.Portal.Hosting;
 using EmailSettings.Portal.Components;
 using MudBlazor.Services;
 
@@ -13,9 +14,10 @@ try
 {
     builder.AddEmailSettingsCore();
 }
-catch (DatabaseConfigurationException ex)
+catch (StartupConfigurationException ex)
 {
-    // Wrong Database:Provider or connection string: say which setting to fix, without a stack trace.
+    // A wrong setting (Database:Provider, the connection string, Cluster:*, the key ring certificate): say which
+    // setting to fix, without a stack trace.
     StartupError(ex);
     return;
 }
@@ -69,10 +71,11 @@ app.UseAntiforgery();
 app.MapStaticAssets();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.MapPortalAccountEndpoints();
+app.MapPortalHealthEndpoints();
 
 await app.RunAsync();
 
-static void StartupError(DatabaseConfigurationException ex)
+static void StartupError(StartupConfigurationException ex)
 {
     Console.Error.WriteLine($"EmailSettings cannot start: {ex.Message}");
     Environment.ExitCode = 1;

@@ -1,6 +1,8 @@
 using EmailSettings.Benchmarks.Hosting;
+using EmailSettings.Core.Data;
 using EmailSettings.Core.EmailAccounts;
 using EmailSettings.Core.MailServers;
+using EmailSettings.Core.Messages;
 using EmailSettings.Core.Secrets;
 using EmailSettings.Core.Sync;
 using EmailSettings.Tests.Support;
@@ -8,12 +10,11 @@ using MailKit;
 using MailKit.Net.Imap;
 using MailKit.Security;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace EmailSettings.Benchmarks.Scenarios;
 
-/// <summary>A real Dovecot on loopback plus the Core over a SQLite file, with one filled mailbox and account per size.</summary>
+/// <summary>A real Dovecot on loopback plus the Core over a SQLite file or a PostgreSQL database, with filled mailboxes and their accounts.</summary>
 public sealed class SyncBed : IAsyncDisposable
 {
     public const string Password = "Bench-Pa55word!";
@@ -32,6 +33,9 @@ public sealed class SyncBed : IAsyncDisposable
         Host = host;
     }
 
+    /// <summary>"SQLite" or "PostgreSQL", for the report.</summary>
+    public string DatabaseName => Host.Provider == DatabaseProvider.Postgres ? "PostgreSQL" : "SQLite";
+
     public DovecotServer Dovecot { get; }
     public CoreTestHost Host { get; }
     public SyncCoordinator Coordinator => Host.Services.GetRequiredService<SyncCoordinator>();
@@ -42,23 +46,32 @@ public sealed class SyncBed : IAsyncDisposable
     /// BENCH_DOVECOT_SETTINGS (settings separated by ';', e.g. <c>mailbox_list_index = no</c>) are appended to Dovecot's
     /// configuration, to compare server set-ups; the recorded figures use the fixture's defaults.
     /// </remarks>
-    public static async Task<SyncBed> StartAsync(IReadOnlyList<string>? serverSettings = null)
+    public static async Task<SyncBed> StartAsync(
+        DatabaseProvider provider = DatabaseProvider.Sqlite, IReadOnlyDictionary<string, string?>? settings = null, IReadOnlyList<string>? serverSettings = null)
     {
-        var settings = Environment.GetEnvironmentVariable("BENCH_DOVECOT_SETTINGS")?
+        var dovecotSettings = Environment.GetEnvironmentVariable("BENCH_DOVECOT_SETTINGS")?
             .Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) ?? [];
-        if (settings.Length > 0)
+        if (dovecotSettings.Length > 0)
         {
-            Console.WriteLine($"Dovecot settings added by BENCH_DOVECOT_SETTINGS: {string.Join("; ", settings)}");
+            Console.WriteLine($"Dovecot settings added by BENCH_DOVECOT_SETTINGS: {string.Join("; ", dovecotSettings)}");
         }
-        var dovecot = await DovecotServer.StartAsync(certificate: null, [.. serverSettings ?? [], .. settings]);
-        var host = await CoreTestHost.CreateAsync(b =>
+        var dovecot = await DovecotServer.StartAsync(certificate: null, [.. serverSettings ?? [], .. dovecotSettings]);
+        var hostSettings = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
         {
-            b.Configuration["Sync:Timeout"] = "00:02:00";
-            if (Environment.GetEnvironmentVariable("BENCH_SYNC_BATCH") is { } batch)
-            {
-                b.Configuration["Sync:BatchSize"] = batch;
-            }
-        }, captureLogs: false);
+            ["Sync:Timeout"] = "00:02:00",
+        };
+        if (Environment.GetEnvironmentVariable("BENCH_SYNC_BATCH") is { } batch)
+        {
+            hostSettings["Sync:BatchSize"] = batch;
+        }
+        if (provider == DatabaseProvider.Postgres)
+        {
+            // Measured as production runs it: fsync and synchronous commit on (the tests turn them off).
+            // BENCH_PG_DURABLE=off measures without them, to see what the commits' flushes cost.
+            PostgresServer.Durable = Environment.GetEnvironmentVariable("BENCH_PG_DURABLE") != "off";
+            Console.WriteLine($"PostgreSQL durability (fsync, synchronous_commit): {(PostgresServer.Durable ? "on" : "off")}");
+        }
+        var host = await CoreTestHost.CreateAsync(provider, hostSettings);
         return new SyncBed(dovecot, host);
     }
 
@@ -70,6 +83,41 @@ public sealed class SyncBed : IAsyncDisposable
             return existing;
         }
         var user = $"bench{size}";
+        await FillAsync(user, size);
+        await WaitUntilDovecotTrustsTheListingAsync(user);
+        var (accountId, folderId) = (await AddAccountsAsync([user]))[0];
+        var mailbox = new Mailbox(size, user, accountId, folderId);
+        mailboxes[size] = mailbox;
+        return mailbox;
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> users with <paramref name="size"/> messages each, and an account for each (tenant A);
+    /// each user's INBOX has been opened read-write once and left for Dovecot to trust its listing.
+    /// </summary>
+    public async Task<IReadOnlyList<Mailbox>> MailboxesAsync(string prefix, int count, int size, int parallel)
+    {
+        var users = Enumerable.Range(1, count).Select(i => $"{prefix}{i:D4}").ToList();
+        using var gate = new SemaphoreSlim(parallel);
+        await Task.WhenAll(users.Select(async user =>
+        {
+            await gate.WaitAsync();
+            try
+            {
+                await FillAsync(user, size);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }));
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        var ids = await AddAccountsAsync(users);
+        return users.Select((user, i) => new Mailbox(size, user, ids[i].AccountId, ids[i].FolderId)).ToList();
+    }
+
+    private async Task FillAsync(string user, int size)
+    {
         Dovecot.AddUser(user, Password);
         var written = Dovecot.DeliverToMaildir(user, Enumerable.Range(1, size).Select(n => DovecotServer.CreateMessage(n)));
         if (written != size)
@@ -78,13 +126,14 @@ public sealed class SyncBed : IAsyncDisposable
         }
         // One read-write SELECT moves the messages from new/ to cur/, as the first client session does on any
         // server; a read-only EXAMINE (all the sync does) may not, and would rescan new/ on every session.
-        using (var client = await ConnectAsync(user, FolderAccess.ReadWrite))
-        {
-            await client.DisconnectAsync(quit: true);
-        }
-        await WaitUntilDovecotTrustsTheListingAsync(user);
+        using var client = await ConnectAsync(user, FolderAccess.ReadWrite);
+        await client.DisconnectAsync(quit: true);
+    }
 
+    private async Task<List<(int AccountId, int FolderId)>> AddAccountsAsync(IReadOnlyList<string> users)
+    {
         var secrets = Host.Services.GetRequiredService<SecretProtector>();
+        var protectedPassword = secrets.Protect(SecretKind.ImapPassword, Password);
         await using var db = await Host.CreateDbContextAsync();
         if (serverId == 0)
         {
@@ -93,31 +142,28 @@ public sealed class SyncBed : IAsyncDisposable
             await db.SaveChangesAsync();
             serverId = server.Id;
         }
-        var address = $"{user}@example.com";
-        var account = new EmailAccount
+        var accounts = users.Select(user => new EmailAccount
         {
             TenantId = Host.TenantA,
-            EmailAddress = address,
-            NormalizedEmailAddress = address.ToUpperInvariant(),
-            DisplayName = $"Inbox {size}",
+            EmailAddress = $"{user}@example.com",
+            NormalizedEmailAddress = $"{user}@example.com".ToUpperInvariant(),
+            DisplayName = $"Inbox {user}",
             MailServerId = serverId,
             ImapHost = Dovecot.Host,
             ImapPort = Dovecot.ImapPort,
             ImapUsername = user,
-            ImapPasswordProtected = secrets.Protect(SecretKind.ImapPassword, Password),
+            ImapPasswordProtected = protectedPassword,
             ImapUseTls = true,
             ImapPinnedCertificateSha256 = Dovecot.CertificateSha256,
             CreatedAt = DateTime.UtcNow,
             UpdatedAt = DateTime.UtcNow,
-        };
-        db.EmailAccounts.Add(account);
+        }).ToList();
+        db.EmailAccounts.AddRange(accounts);
         await db.SaveChangesAsync();
-        var inbox = new SyncFolder { TenantId = Host.TenantA, EmailAccountId = account.Id, Name = SyncFolder.Inbox, CreatedAt = DateTime.UtcNow };
-        db.SyncFolders.Add(inbox);
+        var inboxes = accounts.Select(a => new SyncFolder { TenantId = Host.TenantA, EmailAccountId = a.Id, Name = SyncFolder.Inbox, CreatedAt = DateTime.UtcNow }).ToList();
+        db.SyncFolders.AddRange(inboxes);
         await db.SaveChangesAsync();
-        var mailbox = new Mailbox(size, user, account.Id, inbox.Id);
-        mailboxes[size] = mailbox;
-        return mailbox;
+        return accounts.Select((a, i) => (a.Id, inboxes[i].Id)).ToList();
     }
 
     /// <summary>
@@ -204,34 +250,30 @@ public sealed class SyncBed : IAsyncDisposable
         var lastUid = (long)(inbox.UidNext?.Id ?? (uint)uids.Count + 1) - 1;
         await client.DisconnectAsync(quit: true);
 
-        await using var db = await Host.CreateDbContextAsync();
-        await using var tx = await db.Database.BeginTransactionAsync();
-        var connection = (Microsoft.Data.Sqlite.SqliteConnection)db.Database.GetDbConnection();
-        await using var command = connection.CreateCommand();
-        command.Transaction = (Microsoft.Data.Sqlite.SqliteTransaction)tx.GetDbTransaction();
-        command.CommandText =
-            "INSERT INTO SyncedMessages (TenantId, EmailAccountId, SyncFolderId, UidValidity, Uid, MessageId, \"From\", \"To\", Subject, Date, Size, IsSeen, IsFlagged, IsAnswered, Preview, SyncedAt) " +
-            "VALUES ($tenant, $account, $folder, $validity, $uid, $messageId, 'Test Sender <sender@example.com>', 'Test User <user@example.com>', $subject, $date, 400, 0, 0, 0, 'Hello, this is a test message.', $now)";
-        command.Parameters.AddWithValue("$tenant", Host.TenantA.ToString().ToUpperInvariant());
-        command.Parameters.AddWithValue("$account", mailbox.AccountId);
-        command.Parameters.AddWithValue("$folder", mailbox.FolderId);
-        command.Parameters.AddWithValue("$validity", validity);
-        var uid = command.Parameters.Add("$uid", Microsoft.Data.Sqlite.SqliteType.Integer);
-        var messageId = command.Parameters.Add("$messageId", Microsoft.Data.Sqlite.SqliteType.Text);
-        var subject = command.Parameters.Add("$subject", Microsoft.Data.Sqlite.SqliteType.Text);
-        var date = command.Parameters.Add("$date", Microsoft.Data.Sqlite.SqliteType.Text);
-        command.Parameters.AddWithValue("$now", DateTime.UtcNow);
-        var n = 0;
-        foreach (var u in uids)
+        // The sync's own batch insert (one prepared INSERT, EF's column mappings), so this works on either database.
+        var now = DateTime.UtcNow;
+        var rows = uids.Select((u, i) => new SyncedMessage
         {
-            n++;
-            uid.Value = (long)u.Id;
-            messageId.Value = $"test-message-{n}@example.com";
-            subject.Value = $"Test message {n}";
-            date.Value = new DateTime(2024, 1, 1, 8, 0, 0, DateTimeKind.Utc).AddMinutes(n);
-            await command.ExecuteNonQueryAsync();
+            TenantId = Host.TenantA,
+            EmailAccountId = mailbox.AccountId,
+            SyncFolderId = mailbox.FolderId,
+            UidValidity = validity,
+            Uid = u.Id,
+            MessageId = $"test-message-{i + 1}@example.com",
+            From = "Test Sender <sender@example.com>",
+            To = "Test User <user@example.com>",
+            Subject = $"Test message {i + 1}",
+            Date = new DateTime(2024, 1, 1, 8, 0, 0, DateTimeKind.Utc).AddMinutes(i + 1),
+            Size = 400,
+            Preview = "Hello, this is a test message.",
+            SyncedAt = now,
+        }).ToList();
+        await using var db = await Host.CreateDbContextAsync();
+        await using (var tx = await db.Database.BeginTransactionAsync())
+        {
+            await SyncedMessageInserter.InsertAsync(db, rows, CancellationToken.None);
+            await tx.CommitAsync();
         }
-        await tx.CommitAsync();
         await db.SyncFolders.Where(f => f.Id == mailbox.FolderId).ExecuteUpdateAsync(s => s
             .SetProperty(f => f.UidValidity, validity)
             .SetProperty(f => f.LastSyncedUid, lastUid)

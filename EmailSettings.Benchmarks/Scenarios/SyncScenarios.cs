@@ -11,12 +11,16 @@ public static class SyncScenarios
     /// Issue 9.1: an initial sync (through the coordinator, into SQLite) against a bare MailKit fetch of the same
     /// summary items from the same mailbox, alternately. Target: at most 1.5x the bare fetch.
     /// </summary>
-    public static async Task InitialAsync(SyncBed bed, Report report)
+    public static Task InitialAsync(SyncBed bed, Report report) =>
+        InitialAsync(bed, report, "1. Initial IMAP sync", [(1_000, 9), (10_000, 3)]);
+
+    /// <summary>The same on <paramref name="bed"/>'s database for the given sizes (issue 15: 10,000 on PostgreSQL).</summary>
+    public static async Task InitialAsync(SyncBed bed, Report report, string scenario, IReadOnlyList<(int Size, int Repetitions)> cases)
     {
-        foreach (var (size, repetitions) in new[] { (1_000, 9), (10_000, 3) })
+        foreach (var (size, repetitions) in cases)
         {
             var mailbox = await bed.MailboxAsync(size);
-            Console.WriteLine($"sync-initial {size:N0}");
+            Console.WriteLine($"sync-initial {size:N0} on {bed.DatabaseName}");
             var results = await SideBySide.RunAsync(warmup: 1, repetitions,
                 new Contender("bare MailKit fetch", async () =>
                 {
@@ -32,7 +36,7 @@ public static class SyncScenarios
             var (baseline, subject) = (results[0], results[1]);
             var ratio = subject.Median / baseline.Median;
             report.Add(new ResultRow(
-                "1. Initial IMAP sync", $"{size:N0} messages",
+                scenario, $"{size:N0} messages",
                 $"{Report.Ms(subject.Median)} (min {Report.Ms(subject.Min)})",
                 $"{Report.Ms(baseline.Median)} (min {Report.Ms(baseline.Min)})",
                 Report.X(ratio), "<= 1.5x", ratio <= 1.5,
@@ -104,7 +108,7 @@ public static class SyncScenarios
         const int reflag = 100;
         foreach (var (label, settings) in new[] { ("QRESYNC", Array.Empty<string>()), ("CONDSTORE only", DovecotServer.WithoutQuickResync.ToArray()) })
         {
-            await using var bed = await SyncBed.StartAsync(settings);
+            await using var bed = await SyncBed.StartAsync(serverSettings: settings);
             var mailbox = await bed.MailboxAsync(size);
             Console.WriteLine($"sync-mirror ({label}): priming {size:N0}");
             await bed.PrimeAsync(mailbox);
@@ -132,5 +136,32 @@ public static class SyncScenarios
                 "recorded", true,
                 $"n={mirror.Count}; mirroring adds {Report.Ms(mirror.Median - noChange.Median)} to a no-change sync"));
         }
+    }
+
+    /// <summary>
+    /// Issue 15: the no-change sync on PostgreSQL, interleaved with the bare session on the same mailbox.
+    /// Target: at most 1.25x the bare session.
+    /// </summary>
+    public static async Task NoChangeRatioAsync(SyncBed bed, Report report, string scenario, int size)
+    {
+        var box = await bed.MailboxAsync(size);
+        Console.WriteLine($"sync-nochange {size:N0} on {bed.DatabaseName}: priming");
+        await bed.PrimeAsync(box);
+        await bed.SyncAsync(box, expectedNew: 0);
+        var results = await SideBySide.RunAsync(warmup: 2, repetitions: 15,
+            new Contender($"bare EXAMINE {size}", async () =>
+            {
+                using var client = await bed.ConnectAsync(box);
+                await client.DisconnectAsync(quit: true);
+            }),
+            new Contender($"no-change {size}", () => bed.SyncAsync(box, expectedNew: 0)));
+        var (baseline, subject) = (results[0], results[1]);
+        var ratio = subject.Median / baseline.Median;
+        report.Add(new ResultRow(
+            scenario, $"{size:N0} messages",
+            $"{Report.Ms(subject.Median)} (min {Report.Ms(subject.Min)})",
+            $"{Report.Ms(baseline.Median)} bare EXAMINE",
+            Report.X(ratio), "<= 1.25x", ratio <= 1.25,
+            $"n={subject.Count}; engine adds {Report.Ms(subject.Median - baseline.Median)} to the bare session"));
     }
 }

@@ -1,3 +1,4 @@
+using EmailSettings.Core.Secrets;
 using EmailSettings.Core.Tenancy;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -32,6 +33,10 @@ public static class DatabaseInitializer
         {
             // WAL lets the page read while a sync writes; the setting is stored in the database file.
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
+        }
+        else
+        {
+            await KeyRing.EnsureSharedKeyRingAsync(services, services.GetRequiredService<DatabaseOptions>(), ct);
         }
 
         if (seedDemoTenant && !await db.Tenants.AnyAsync(t => t.Id == DemoTenant.Id, ct))

@@ -49,7 +49,10 @@ public sealed class DatabaseOptions
 }
 
 /// <summary>
-/// The database settings are wrong or the database cannot be reached. The message names the setting to fix
-/// (and never holds a password); the Portal prints it and exits instead of showing a stack trace.
+/// A setting is wrong, so the app cannot start. The message names the key to fix (and never holds a password or
+/// other secret); the Portal prints it as one line and exits with code 1 instead of showing a stack trace.
 /// </summary>
-public sealed class DatabaseConfigurationException(string message, Exception? inner = null) : Exception(message, inner);
+public class StartupConfigurationException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>The database settings are wrong or the database cannot be reached.</summary>
+public sealed class DatabaseConfigurationException(string message, Exception? inner = null) : StartupConfigurationException(message, inner);

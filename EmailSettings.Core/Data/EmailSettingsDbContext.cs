@@ -7,13 +7,14 @@ using EmailSettings.Core.Messages;
 using EmailSettings.Core.Sending;
 using EmailSettings.Core.Sync;
 using EmailSettings.Core.Tenancy;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 
 namespace EmailSettings.Core.Data;
 
 public sealed class EmailSettingsDbContext(DbContextOptions<EmailSettingsDbContext> options)
-    : IdentityDbContext<PortalUser>(options)
+    : IdentityDbContext<PortalUser>(options), IDataProtectionKeyContext
 {
     // Read by the tenant query filter on every query. Fail closed: a context that was never scoped sees no
     // tenant-owned row. Only the factory extensions set them, once (CreateForTenantAsync, CreateForAllTenantsAsync).
@@ -61,6 +62,12 @@ public sealed class EmailSettingsDbContext(DbContextOptions<EmailSettingsDbConte
     public DbSet<SyncedMessage> SyncedMessages => Set<SyncedMessage>();
     public DbSet<EmailLogEntry> EmailLog => Set<EmailLogEntry>();
     public DbSet<AccountAlert> AccountAlerts => Set<AccountAlert>();
+
+    /// <summary>
+    /// The Data Protection key ring when the provider is PostgreSQL, shared by every node (SQLite keeps its key folder).
+    /// Not tenant-owned: one key ring protects every tenant's secrets, each kind under its own purpose.
+    /// </summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -48,6 +48,12 @@ public sealed class EmailAccount
     public int ConsecutiveSyncFailures { get; set; }
 
     /// <summary>
+    /// Messages the last successful sync added. With the timestamps above it is the whole outcome of the last run, so
+    /// a node that waited for another node's run reports the same outcome without having run it.
+    /// </summary>
+    public int LastSyncNewMessages { get; set; }
+
+    /// <summary>
     /// Set when scheduled syncs paused after failing for <c>Sync:PauseAfter</c>; they resume when an admin syncs the
     /// account by hand or edits it (<see cref="UpdatedAt"/> after this), or a sync works again.
     /// </summary>

@@ -1,3 +1,4 @@
+using EmailSettings.Core.Cluster;
 using EmailSettings.Core.Data;
 using EmailSettings.Core.Sync.Push;
 using Microsoft.EntityFrameworkCore;
@@ -11,10 +12,13 @@ namespace EmailSettings.Core.Sync;
 /// account is idle on INBOX and syncs nothing else (push keeps it current; the poll is the fallback while it is not).
 /// An idle account that also syncs other folders is still polled, since IDLE only hears INBOX; the poll then costs
 /// one EXAMINE for an unchanged INBOX.
+/// [DisallowConcurrentExecution]: with the clustered store no two nodes run the same account's job at once; the job is
+/// stored with RequestRecovery, so when the node running it dies another node runs it again.
 /// </summary>
 [DisallowConcurrentExecution]
 public sealed class ImapSyncJob(
-    SyncCoordinator coordinator, IdleWatchers watchers, IDbContextFactory<EmailSettingsDbContext> dbFactory, ILogger<ImapSyncJob> logger) : IJob
+    SyncCoordinator coordinator, IdleWatchers watchers, IDbContextFactory<EmailSettingsDbContext> dbFactory, ClusterOptions cluster,
+    ILogger<ImapSyncJob> logger) : IJob
 {
     public const string TenantIdKey = "TenantId";
     public const string AccountIdKey = "AccountId";
@@ -24,6 +28,9 @@ public sealed class ImapSyncJob(
         var data = context.MergedJobDataMap;
         var tenantId = Guid.Parse(data.GetString(TenantIdKey)!);
         var accountId = data.GetInt(AccountIdKey);
+        // One line per firing (Debug): counted per scheduled fire time across nodes by the two-node test.
+        logger.LogDebug("Scheduled IMAP sync of account {AccountId} fired for {ScheduledFireTime:O} on node {Node}{Recovering}",
+            accountId, context.ScheduledFireTimeUtc?.UtcDateTime, cluster.NodeName, context.Recovering ? " (recovering a firing of a node that stopped)" : "");
         if (watchers.IsIdling(tenantId, accountId) && await SyncsInboxOnlyAsync(tenantId, accountId, ct))
         {
             logger.LogDebug("Scheduled sync of account {AccountId} skipped: it is idle on INBOX", accountId);
@@ -36,7 +43,8 @@ public sealed class ImapSyncJob(
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            // Shutdown: the coordinator cancels the run itself; this firing just stops waiting for it.
+            // Shutdown: the coordinator cancels the run itself; this firing just stops waiting for it. Its committed
+            // batches stay; the account's next firing, on any node, continues after them.
             return;
         }
         if (outcome.Status is SyncOutcomeStatus.NotFound or SyncOutcomeStatus.NotConfigured)

@@ -91,6 +91,7 @@ public sealed class ImapSyncService(
                 var succeededAt = Now;
                 await UpdateAccountAsync(tenantId, accountId, a => a
                     .SetProperty(x => x.LastSyncSucceededAt, succeededAt)
+                    .SetProperty(x => x.LastSyncNewMessages, changes.Added)
                     .SetProperty(x => x.LastSyncError, (string?)null)
                     .SetProperty(x => x.LastSyncErrorKind, (string?)null)
                     .SetProperty(x => x.FailingSince, (DateTime?)null)

@@ -11,6 +11,8 @@ namespace EmailSettings.Core.Sync;
 /// <summary>
 /// The single-flight gate in front of <see cref="ImapSyncService"/>: one running sync per account, which every
 /// further request for that account joins (same task, same outcome), whether it comes from the schedule or a click.
+/// With several nodes (PostgreSQL) each run also goes through <see cref="ClusterSyncGate"/>, which makes the same
+/// promise across nodes with a database lease.
 /// Keeps the running syncs with their cancellation so deleting an account or stopping the app can cancel them.
 /// Its members are internal: they take a tenant id on trust, so only Core's tenant-checked callers
 /// (<see cref="SyncService"/>, <see cref="ImapSyncJob"/>, <see cref="SyncScheduler"/>) reach them.
@@ -18,6 +20,7 @@ namespace EmailSettings.Core.Sync;
 public sealed class SyncCoordinator : IAsyncDisposable
 {
     private readonly ImapSyncService engine;
+    private readonly ClusterSyncGate? cluster;
     private readonly IDbContextFactory<EmailSettingsDbContext> dbFactory;
     private readonly IOptions<SyncOptions> options;
     private readonly TimeProvider clock;
@@ -30,17 +33,19 @@ public sealed class SyncCoordinator : IAsyncDisposable
     private readonly Dictionary<int, RunningSync> running = [];
     private bool disposed;
 
-    public SyncCoordinator(
+    internal SyncCoordinator(
         ImapSyncService engine,
         IDbContextFactory<EmailSettingsDbContext> dbFactory,
         IOptions<SyncOptions> options,
         TimeProvider clock,
         IHostApplicationLifetime lifetime,
         IServiceProvider services,
-        ILogger<SyncCoordinator> logger)
+        ILogger<SyncCoordinator> logger,
+        ClusterSyncGate? cluster)
     {
         this.services = services;
         this.engine = engine;
+        this.cluster = cluster;
         this.dbFactory = dbFactory;
         this.options = options;
         this.clock = clock;
@@ -187,9 +192,11 @@ public sealed class SyncCoordinator : IAsyncDisposable
         try
         {
             logger.LogDebug("{Trigger} sync of account {AccountId} starts", trigger, accountId);
-            var outcome = await engine.SyncAsync(run.TenantId, accountId, run.Cts.Token);
-            await TellListenersAsync(run.TenantId, accountId, trigger, outcome, run.Cts.Token);
-            return outcome;
+            // With several nodes only the node that ran the sync tells its listeners, still holding the lease: a node
+            // that reports another node's outcome must not send a second alert.
+            return cluster is null
+                ? await SyncAndTellAsync(run.TenantId, accountId, trigger, run.Cts.Token)
+                : await cluster.RunAsync(run.TenantId, accountId, trigger, token => SyncAndTellAsync(run.TenantId, accountId, trigger, token), run.Cts.Token);
         }
         catch (Exception ex)
         {
@@ -204,6 +211,13 @@ public sealed class SyncCoordinator : IAsyncDisposable
                 running.Remove(accountId);
             }
         }
+    }
+
+    private async Task<SyncOutcome> SyncAndTellAsync(Guid tenantId, int accountId, SyncTrigger trigger, CancellationToken ct)
+    {
+        var outcome = await engine.SyncAsync(tenantId, accountId, ct);
+        await TellListenersAsync(tenantId, accountId, trigger, outcome, ct);
+        return outcome;
     }
 
     /// <summary>

@@ -20,6 +20,11 @@ public sealed class SyncOptions
     /// <summary>The longest a failing account waits between scheduled attempts.</summary>
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromHours(6);
 
+    public const int DefaultConcurrency = 4;
+
+    /// <summary>Scheduled syncs one node runs at the same time (Quartz's thread pool). Read at start-up.</summary>
+    public int Concurrency { get; set; } = DefaultConcurrency;
+
     /// <summary>At most this many accounts keep an IDLE connection on this node; the others are polled every <see cref="Interval"/>.</summary>
     public int MaxIdleConnections { get; set; } = 100;
 
@@ -64,6 +69,7 @@ public sealed class SyncOptions
         : BatchSize is < 1 or > 5000 ? "Sync:BatchSize must be between 1 and 5000."
         : Timeout < TimeSpan.FromSeconds(1) ? "Sync:Timeout must be at least 00:00:01."
         : BackoffAfterFailures < 1 ? "Sync:BackoffAfterFailures must be at least 1."
+        : Concurrency is < 1 or > 64 ? "Sync:Concurrency must be between 1 and 64."
         : MaxIdleConnections < 0 ? "Sync:MaxIdleConnections must be 0 (no IDLE) or more."
         : IdleRefresh < TimeSpan.FromSeconds(1) || IdleRefresh > TimeSpan.FromMinutes(29) ? "Sync:IdleRefresh must be between 00:00:01 and 00:29:00 (for example 00:09:00)."
         : IdleReconnectDelay <= TimeSpan.Zero || IdleMaxReconnectDelay < IdleReconnectDelay ? "Sync:IdleReconnectDelay must be positive and at most Sync:IdleMaxReconnectDelay."

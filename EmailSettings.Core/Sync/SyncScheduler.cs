@@ -11,6 +11,8 @@ namespace EmailSettings.Core.Sync;
 /// <summary>
 /// Keeps one Quartz job per account with complete IMAP settings: all of them at start-up, and the one account
 /// whenever it is created, edited or deleted. Deleting an account also cancels its running sync and waits for it.
+/// On PostgreSQL the jobs live in Quartz's clustered store, shared by every node: start-up keeps the stored triggers
+/// (and their next fire times) instead of replacing them, and an edit on any node replaces the one job for all.
 /// </summary>
 /// <remarks>
 /// Quartz is touched only once the host has started this service: a host that never starts (a test of another
@@ -32,10 +34,18 @@ public sealed class SyncScheduler(
 
     public static TriggerKey TriggerKeyFor(int accountId) => new($"account-{accountId}", JobGroup);
 
+    /// <summary>True once the start-up pass has scheduled every account (readiness).</summary>
+    public bool IsStarted { get; private set; }
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        // Active first, then list: a save that races with this pass is scheduled by one or the other (both replace).
+        // Active first, then list: a save that races with this pass is scheduled by one or the other.
         active = true;
+        var scheduler = await schedulerFactory.GetScheduler(cancellationToken);
+        // Jobs before accounts: an account is committed before its job is stored, so a job listed here whose account
+        // is missing from the later list really lost its account (removed while no node ran); another node's fresh
+        // job, stored after this listing, is never mistaken for one.
+        var stored = await scheduler.GetJobKeys(GroupMatcher<JobKey>.GroupEquals(JobGroup), cancellationToken);
         List<(Guid TenantId, int Id)> accounts;
         // The one pass that acts for every tenant: each job it schedules then runs for its own account's tenant.
         await using (var db = await dbFactory.CreateForAllTenantsAsync(cancellationToken))
@@ -46,16 +56,56 @@ public sealed class SyncScheduler(
                     .ToListAsync(cancellationToken))
                 .Select(a => (a.TenantId, a.Id)).ToList();
         }
+        var kept = 0;
         foreach (var (tenantId, id) in accounts)
         {
-            await ScheduleAsync(tenantId, id, cancellationToken);
+            if (await KeepOrScheduleAsync(scheduler, tenantId, id, cancellationToken))
+            {
+                kept++;
+            }
         }
-        logger.LogInformation("IMAP sync scheduled for {Count} accounts every {Interval}", accounts.Count, options.Value.Interval);
+        var wanted = accounts.Select(a => JobKeyFor(a.Id)).ToHashSet();
+        foreach (var orphan in stored.Where(k => !wanted.Contains(k)))
+        {
+            await scheduler.DeleteJob(orphan, cancellationToken);
+            logger.LogInformation("Removed the IMAP sync job {Job}: its account is gone or has no IMAP settings", orphan.Name);
+        }
+        IsStarted = true;
+        logger.LogInformation("IMAP sync scheduled for {Count} accounts every {Interval} ({Kept} kept their next run from the stored schedule)",
+            accounts.Count, options.Value.Interval, kept);
+    }
+
+    /// <summary>
+    /// Start-up keeps a stored trigger (a restart on the clustered store must not move every account's next run to
+    /// "now"); a stored trigger with another interval is rescheduled from its next fire time with the configured one;
+    /// a missing one is stored with its first run now. True when the stored next fire time was kept.
+    /// </summary>
+    private async Task<bool> KeepOrScheduleAsync(IScheduler scheduler, Guid tenantId, int accountId, CancellationToken ct)
+    {
+        var interval = options.Value.Interval;
+        if (await scheduler.GetTrigger(TriggerKeyFor(accountId), ct) is ISimpleTrigger stored
+            && (await scheduler.GetJobDetail(JobKeyFor(accountId), ct))?.JobDataMap.GetString(ImapSyncJob.TenantIdKey) == tenantId.ToString())
+        {
+            if (stored.RepeatInterval == interval)
+            {
+                return true;
+            }
+            var next = stored.NextFireTimeUtc ?? DateTimeOffset.UtcNow;
+            await scheduler.RescheduleJob(stored.Key, BuildTrigger(accountId, next), ct);
+            logger.LogInformation("IMAP sync of account {AccountId} now runs every {Interval} (was {Old}), next at {Next:u}",
+                accountId, interval, stored.RepeatInterval, next);
+            return true;
+        }
+        // Replacing: a job without its trigger (or of another tenant) is made whole; two nodes starting together both
+        // store "first run now", which is the same schedule.
+        await scheduler.ScheduleJob(BuildJob(tenantId, accountId), BuildTrigger(accountId, null), ScheduleJobOptions.Replacing, ct);
+        return false;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         active = false;
+        IsStarted = false;
         await coordinator.CancelAllAsync().WaitAsync(cancellationToken);
     }
 
@@ -91,23 +141,33 @@ public sealed class SyncScheduler(
     }
 
     /// <summary>(Re)places the account's job; its first run is now, then every <see cref="SyncOptions.Interval"/>.</summary>
-    private async Task ScheduleAsync(Guid tenantId, int accountId, CancellationToken ct)
+    internal async Task ScheduleAsync(Guid tenantId, int accountId, CancellationToken ct)
     {
         var scheduler = await schedulerFactory.GetScheduler(ct);
-        var job = JobBuilder.Create<ImapSyncJob>()
-            .WithIdentity(JobKeyFor(accountId))
-            .UsingJobData(ImapSyncJob.TenantIdKey, tenantId.ToString())
-            .UsingJobData(ImapSyncJob.AccountIdKey, accountId)
-            .Build();
+        await scheduler.ScheduleJob(BuildJob(tenantId, accountId), BuildTrigger(accountId, null), ScheduleJobOptions.Replacing, ct);
+        logger.LogDebug("Scheduled IMAP sync of account {AccountId}", accountId);
+    }
+
+    /// <summary>
+    /// The account's job: never two of its runs at once anywhere in the cluster ([DisallowConcurrentExecution]), and
+    /// re-run by another node when the node running it dies (RequestRecovery).
+    /// </summary>
+    private static IJobDetail BuildJob(Guid tenantId, int accountId) => JobBuilder.Create<ImapSyncJob>()
+        .WithIdentity(JobKeyFor(accountId))
+        .UsingJobData(ImapSyncJob.TenantIdKey, tenantId.ToString())
+        .UsingJobData(ImapSyncJob.AccountIdKey, accountId)
+        .RequestRecovery()
+        .Build();
+
+    /// <summary>Every <see cref="SyncOptions.Interval"/> from <paramref name="start"/> (now when null); missed runs are skipped, not caught up.</summary>
+    private ITrigger BuildTrigger(int accountId, DateTimeOffset? start)
+    {
         var trigger = TriggerBuilder.Create()
             .WithIdentity(TriggerKeyFor(accountId))
-            .ForJob(job)
-            .StartNow()
+            .ForJob(JobKeyFor(accountId))
             .WithSimpleSchedule(s => s.WithInterval(options.Value.Interval).RepeatForever()
-                .WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount))
-            .Build();
-        await scheduler.ScheduleJob(job, trigger, ScheduleJobOptions.Replacing, ct);
-        logger.LogDebug("Scheduled IMAP sync of account {AccountId}", accountId);
+                .WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount));
+        return (start is { } at ? trigger.StartAt(at) : trigger.StartNow()).Build();
     }
 
     /// <summary>Removes the account's job, but only when it syncs for <paramref name="tenantId"/>: another tenant's account id changes nothing.</summary>

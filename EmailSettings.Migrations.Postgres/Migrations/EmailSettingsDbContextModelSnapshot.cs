@@ -124,6 +124,9 @@ namespace EmailSettings.Migrations.Postgres.Migrations
                     b.Property<DateTime?>("LastSyncFailedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<int>("LastSyncNewMessages")
+                        .HasColumnType("integer");
+
                     b.Property<DateTime?>("LastSyncStartedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -491,6 +494,25 @@ namespace EmailSettings.Migrations.Postgres.Migrations
                     b.HasKey("Id");
 
                     b.ToTable("Tenants");
+                });
+
+            modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<string>("FriendlyName")
+                        .HasColumnType("text");
+
+                    b.Property<string>("Xml")
+                        .HasColumnType("text");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("DataProtectionKeys");
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRole", b =>

@@ -115,6 +115,9 @@ namespace EmailSettings.Core.Data.Migrations
                     b.Property<DateTime?>("LastSyncFailedAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("LastSyncNewMessages")
+                        .HasColumnType("INTEGER");
+
                     b.Property<DateTime?>("LastSyncStartedAt")
                         .HasColumnType("TEXT");
 
@@ -474,6 +477,23 @@ namespace EmailSettings.Core.Data.Migrations
                     b.HasKey("Id");
 
                     b.ToTable("Tenants");
+                });
+
+            modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("FriendlyName")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Xml")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("DataProtectionKeys");
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRole", b =>

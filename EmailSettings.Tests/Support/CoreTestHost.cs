@@ -21,15 +21,20 @@ public sealed class CoreTestHost : IAsyncDisposable
     private readonly List<AsyncServiceScope> scopes = [];
     private readonly PostgresServer? postgres;
     private readonly string? postgresDatabase;
+    private readonly bool ownsDatabase;
 
-    private CoreTestHost(IHost host, string folder, DatabaseProvider provider, PostgresServer? postgres, string? postgresDatabase)
+    private CoreTestHost(IHost host, string folder, DatabaseProvider provider, PostgresServer? postgres, string? postgresDatabase, bool ownsDatabase)
     {
         Host = host;
         Folder = folder;
         Provider = provider;
         this.postgres = postgres;
         this.postgresDatabase = postgresDatabase;
+        this.ownsDatabase = ownsDatabase;
     }
+
+    /// <summary>The PostgreSQL database's name (PostgreSQL only).</summary>
+    public string? PostgresDatabase => postgresDatabase;
 
     public IHost Host { get; }
     public string Folder { get; }
@@ -49,12 +54,34 @@ public sealed class CoreTestHost : IAsyncDisposable
     public static Task<CoreTestHost> CreateAsync(DatabaseProvider provider, Action<HostApplicationBuilder>? configure = null) =>
         CreateAsync(configure, folder: null, provider);
 
+    /// <summary>
+    /// A host on <paramref name="provider"/> with <paramref name="settings"/> in its configuration before the Core is
+    /// registered: for the settings the Core reads at registration (Cluster:*, Sync:Concurrency, the key ring certificate).
+    /// </summary>
+    public static Task<CoreTestHost> CreateAsync(DatabaseProvider provider, IReadOnlyDictionary<string, string?> settings,
+        Action<HostApplicationBuilder>? configure = null) =>
+        CreateAsync(configure, folder: null, provider, captureLogs: true, joining: null, settings);
+
     /// <param name="configure">Runs after the Core is registered: extra configuration or services.</param>
     /// <param name="folder">Content root (and SQLite folder); a new temp folder when null.</param>
     /// <param name="provider">SQLite file or a new database on the shared test PostgreSQL.</param>
     /// <param name="captureLogs">False: no logger at all (benchmarks), instead of every entry kept in <see cref="Logs"/>.</param>
-    public static async Task<CoreTestHost> CreateAsync(Action<HostApplicationBuilder>? configure = null, string? folder = null,
-        DatabaseProvider provider = DatabaseProvider.Sqlite, bool captureLogs = true)
+    public static Task<CoreTestHost> CreateAsync(Action<HostApplicationBuilder>? configure = null, string? folder = null,
+        DatabaseProvider provider = DatabaseProvider.Sqlite, bool captureLogs = true) =>
+        CreateAsync(configure, folder, provider, captureLogs, joining: null, settings: null);
+
+    /// <summary>
+    /// Another node on <paramref name="first"/>'s PostgreSQL database: its own process-wide services (leases, listener,
+    /// Quartz, key ring cache) and content folder, the same data. The database stays until <paramref name="first"/> is disposed.
+    /// </summary>
+    public static Task<CoreTestHost> JoinAsync(CoreTestHost first, IReadOnlyDictionary<string, string?>? settings = null,
+        Action<HostApplicationBuilder>? configure = null) =>
+        first.Provider == DatabaseProvider.Postgres
+            ? CreateAsync(configure, folder: null, DatabaseProvider.Postgres, captureLogs: true, joining: first, settings)
+            : throw new InvalidOperationException("Only a PostgreSQL host can be joined by another node.");
+
+    private static async Task<CoreTestHost> CreateAsync(Action<HostApplicationBuilder>? configure, string? folder,
+        DatabaseProvider provider, bool captureLogs, CoreTestHost? joining, IReadOnlyDictionary<string, string?>? settings)
     {
         folder ??= TempFolder.Create("emailsettings-core");
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
@@ -68,7 +95,7 @@ public sealed class CoreTestHost : IAsyncDisposable
         if (provider == DatabaseProvider.Postgres)
         {
             postgres = await PostgresServer.SharedAsync();
-            postgresDatabase = await postgres.CreateDatabaseAsync("core");
+            postgresDatabase = joining?.postgresDatabase ?? await postgres.CreateDatabaseAsync("core");
             builder.Configuration[DatabaseOptions.ProviderKey] = nameof(DatabaseProvider.Postgres);
             builder.Configuration[DatabaseOptions.ConnectionStringKey] = postgres.ConnectionString(postgresDatabase);
         }
@@ -84,12 +111,20 @@ public sealed class CoreTestHost : IAsyncDisposable
         {
             builder.Logging.AddProvider(logs).SetMinimumLevel(LogLevel.Trace);
         }
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            builder.Configuration[key] = value;
+        }
         builder.AddEmailSettingsCore();
         builder.AddTenantContext<TestTenantContext>();
         configure?.Invoke(builder);
 
-        var host = new CoreTestHost(builder.Build(), folder, provider, postgres, postgresDatabase);
+        var host = new CoreTestHost(builder.Build(), folder, provider, postgres, postgresDatabase, ownsDatabase: joining is null);
         await host.Services.InitializeEmailSettingsDatabaseAsync(seedDemoTenant: false);
+        if (joining is not null)
+        {
+            return host;
+        }
         await using var db = await host.CreateDbContextAsync();
         db.Tenants.AddRange(
             new Tenant { Id = host.TenantA, Name = "Tenant A", CreatedAt = DateTime.UtcNow },
@@ -140,7 +175,7 @@ public sealed class CoreTestHost : IAsyncDisposable
             Host.Dispose();
         }
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        if (postgres is not null)
+        if (postgres is not null && ownsDatabase)
         {
             await postgres.DropDatabaseAsync(postgresDatabase!);
         }

@@ -432,6 +432,19 @@ public sealed class DovecotServer : IAsyncDisposable
     /// <summary>Contents of Dovecot's log file (never contains passwords: auth_verbose_passwords = no).</summary>
     public string ReadLog() => File.Exists(_logPath) ? File.ReadAllText(_logPath) : string.Empty;
 
+    /// <summary>How many IMAP sessions <paramref name="user"/> has signed in to so far (Dovecot logs one "Login:" line per session).</summary>
+    public int LoginCount(string user)
+    {
+        var marker = $"Login: user=<{user}>";
+        var log = ReadLog();
+        var count = 0;
+        for (var at = log.IndexOf(marker, StringComparison.Ordinal); at >= 0; at = log.IndexOf(marker, at + marker.Length, StringComparison.Ordinal))
+        {
+            count++;
+        }
+        return count;
+    }
+
     /// <summary>Kills the process tree and deletes the temp folder.</summary>
     public async ValueTask DisposeAsync()
     {

@@ -43,6 +43,12 @@ public sealed class PostgresServer : IAsyncDisposable
     /// <summary>The one server of this test run, started on first use and stopped when the test process exits.</summary>
     public static Task<PostgresServer> SharedAsync() => SharedServer.Value;
 
+    /// <summary>
+    /// When set before the shared server starts, it keeps PostgreSQL's durable defaults (fsync, synchronous commit)
+    /// instead of the test settings that turn them off: the benchmarks measure a server as production runs it.
+    /// </summary>
+    public static bool Durable { get; set; }
+
     /// <summary>Connection string of <paramref name="database"/> as the superuser (trust authentication on loopback).</summary>
     public string ConnectionString(string database) => new NpgsqlConnectionStringBuilder
     {
@@ -70,6 +76,22 @@ public sealed class PostgresServer : IAsyncDisposable
             NpgsqlConnection.ClearPool(connection);
         }
         await ExecuteAsync($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)");
+    }
+
+    /// <summary>
+    /// Ends the sessions of <paramref name="database"/> whose <c>application_name</c> is <paramref name="applicationName"/>,
+    /// as a network cut or a server restart would (<c>pg_terminate_backend</c>); returns how many were ended.
+    /// </summary>
+    public async Task<int> TerminateSessionsAsync(string database, string applicationName)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString("postgres"));
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = @db AND application_name = @app) ended",
+            connection);
+        command.Parameters.AddWithValue("db", database);
+        command.Parameters.AddWithValue("app", applicationName);
+        return (int)(long)(await command.ExecuteScalarAsync())!;
     }
 
     private async Task ExecuteAsync(string sql)
@@ -112,9 +134,10 @@ public sealed class PostgresServer : IAsyncDisposable
         await RunAsync("mkdir", [SocketFolder]);
         AppDomain.CurrentDomain.ProcessExit += processExitHandler;
         // Durability settings off: a test cluster lives for one run, and fsync per commit would dominate its time.
-        var options = string.Join(" ",
+        string[] durability = Durable ? [] : ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"];
+        var options = string.Join(" ", [
             $"-p {Port.ToString(CultureInfo.InvariantCulture)}", $"-k {SocketFolder}", "-c listen_addresses=127.0.0.1",
-            "-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off", "-c max_connections=200");
+            .. durability, "-c max_connections=200"]);
         await RunAsync(Path.Combine(binFolder, "pg_ctl"), ["-D", DataFolder, "-l", LogPath, "-o", options, "-w", "-t", "60", "start"]);
     }
 

@@ -37,6 +37,8 @@ public sealed class IdleWatchers(
     private readonly Dictionary<int, IdleWatcher> watchers = [];
     private readonly SortedDictionary<int, Guid> waiting = [];
     private readonly HashSet<int> noIdle = [];
+    // Accounts whose watcher failed to sign in or open INBOX: not started again by a takeover pass until a sync works.
+    private readonly HashSet<int> needsSync = [];
     private bool active;
     private int started;
 
@@ -102,24 +104,64 @@ public sealed class IdleWatchers(
         {
             active = true;
         }
-        List<(Guid TenantId, int Id)> accounts;
-        // Like the scheduler's start-up pass, for every tenant: each watcher then acts for its own account's tenant.
-        await using (var db = await dbFactory.CreateForAllTenantsAsync(cancellationToken))
-        {
-            accounts = (await db.EmailAccounts.AsNoTracking()
-                    .Where(a => a.PushEnabled && a.ImapHost != null && a.ImapUsername != null && a.ImapPasswordProtected != null
-                        && a.LastSyncSucceededAt != null && a.ConsecutiveSyncFailures == 0)
-                    .OrderBy(a => a.Id)
-                    .Select(a => new { a.TenantId, a.Id })
-                    .ToListAsync(cancellationToken))
-                .Select(a => (a.TenantId, a.Id)).ToList();
-        }
+        var accounts = await PushReadyAccountsAsync(cancellationToken);
         foreach (var (tenantId, id) in accounts)
         {
             TryStart(tenantId, id);
         }
         logger.LogInformation("IMAP IDLE: {Watching} of {Count} accounts watched (at most {Max} on this node), the others polled",
             Count, accounts.Count, Options.MaxIdleConnections);
+    }
+
+    /// <summary>
+    /// Several nodes (<see cref="IdleWatcherTakeover"/>): starts watchers for the accounts that want push and whose idle
+    /// lease is not in <paramref name="heldAnywhere"/> (no node watches them), as far as this node has room. Returns
+    /// how many it started; a watcher that loses the race for the lease to another node ends at once.
+    /// </summary>
+    internal async Task<int> ClaimUnwatchedAsync(IReadOnlySet<int> heldAnywhere, CancellationToken ct)
+    {
+        var accounts = await PushReadyAccountsAsync(ct);
+        var before = StartedCount;
+        foreach (var (tenantId, id) in accounts)
+        {
+            bool skip;
+            lock (gate)
+            {
+                skip = heldAnywhere.Contains(id) || needsSync.Contains(id);
+            }
+            if (!skip)
+            {
+                TryStart(tenantId, id);
+            }
+        }
+        return StartedCount - before;
+    }
+
+    private int StartedCount
+    {
+        get
+        {
+            lock (gate)
+            {
+                return started;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Accounts that want push and whose last sync worked. Like the scheduler's start-up pass, for every tenant: each
+    /// watcher then acts for its own account's tenant.
+    /// </summary>
+    private async Task<List<(Guid TenantId, int Id)>> PushReadyAccountsAsync(CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateForAllTenantsAsync(ct);
+        return (await db.EmailAccounts.AsNoTracking()
+                .Where(a => a.PushEnabled && a.ImapHost != null && a.ImapUsername != null && a.ImapPasswordProtected != null
+                    && a.LastSyncSucceededAt != null && a.ConsecutiveSyncFailures == 0)
+                .OrderBy(a => a.Id)
+                .Select(a => new { a.TenantId, a.Id })
+                .ToListAsync(ct))
+            .Select(a => (a.TenantId, a.Id)).ToList();
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -135,6 +177,7 @@ public sealed class IdleWatchers(
         lock (gate)
         {
             noIdle.Remove(accountId);
+            needsSync.Remove(accountId);
             watcher = Take(tenantId, accountId);
         }
         if (watcher is null)
@@ -156,6 +199,7 @@ public sealed class IdleWatchers(
         lock (gate)
         {
             noIdle.Remove(accountId);
+            needsSync.Remove(accountId);
             if (waiting.TryGetValue(accountId, out var owner) && owner == tenantId)
             {
                 waiting.Remove(accountId);
@@ -177,6 +221,7 @@ public sealed class IdleWatchers(
         }
         lock (gate)
         {
+            needsSync.Remove(accountId);
             if (!active || noIdle.Contains(accountId))
             {
                 return;
@@ -216,6 +261,10 @@ public sealed class IdleWatchers(
             if (removed && end == WatcherEnd.IdleNotOffered)
             {
                 noIdle.Add(watcher.AccountId);
+            }
+            if (removed && end == WatcherEnd.NeedsWorkingSync)
+            {
+                needsSync.Add(watcher.AccountId);
             }
         }
         if (removed)

@@ -1,6 +1,6 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using EmailSettings.Tests.Support;
 
 namespace EmailSettings.Tests.Core.Connections;
 
@@ -12,23 +12,14 @@ namespace EmailSettings.Tests.Core.Connections;
 /// </summary>
 public sealed class LoopbackForwarder : IAsyncDisposable
 {
-    private readonly TcpListener listener;
-    private readonly int targetPort;
-    private readonly CancellationTokenSource stop = new();
-    private readonly ConcurrentBag<Task> connections = [];
-    private readonly Task acceptLoop;
+    private readonly TcpRelay relay;
 
-    private LoopbackForwarder(TcpListener listener, int targetPort)
-    {
-        this.listener = listener;
-        this.targetPort = targetPort;
-        acceptLoop = AcceptLoopAsync();
-    }
+    private LoopbackForwarder(TcpRelay relay) => this.relay = relay;
 
     /// <summary>The 127.x.y.z address to connect to.</summary>
-    public string Host => ((IPEndPoint)listener.LocalEndpoint).Address.ToString();
+    public string Host => relay.Host;
 
-    public int Port => ((IPEndPoint)listener.LocalEndpoint).Port;
+    public int Port => relay.Port;
 
     public static LoopbackForwarder Start(int listenPort, int targetPort)
     {
@@ -40,7 +31,7 @@ public sealed class LoopbackForwarder : IAsyncDisposable
             try
             {
                 candidate.Start();
-                return new LoopbackForwarder(candidate, targetPort);
+                return new LoopbackForwarder(TcpRelay.Start(candidate, targetPort));
             }
             catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse)
             {
@@ -52,61 +43,5 @@ public sealed class LoopbackForwarder : IAsyncDisposable
         throw new InvalidOperationException($"No free 127.x.y.z address for port {listenPort}.", last);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await stop.CancelAsync();
-        listener.Stop();
-        await acceptLoop;
-        await Task.WhenAll(connections);
-        stop.Dispose();
-    }
-
-    private async Task AcceptLoopAsync()
-    {
-        while (true)
-        {
-            TcpClient client;
-            try
-            {
-                client = await listener.AcceptTcpClientAsync(stop.Token);
-            }
-            catch (Exception ex) when (stop.IsCancellationRequested && ex is OperationCanceledException or SocketException or ObjectDisposedException)
-            {
-                return;
-            }
-            connections.Add(ForwardAsync(client));
-        }
-    }
-
-    private async Task ForwardAsync(TcpClient client)
-    {
-        using var upstream = new TcpClient();
-        Task[] copies = [];
-        try
-        {
-            await upstream.ConnectAsync(IPAddress.Loopback, targetPort, stop.Token);
-            var a = client.GetStream();
-            var b = upstream.GetStream();
-            copies = [a.CopyToAsync(b, stop.Token), b.CopyToAsync(a, stop.Token)];
-            await Task.WhenAny(copies);
-        }
-        catch (Exception ex) when (IsHangUp(ex))
-        {
-            // The target refused or the forwarder stops: the connection simply ends, like a real one.
-        }
-        // When one side hangs up, close both; the other copy then ends too.
-        client.Close();
-        upstream.Close();
-        try
-        {
-            await Task.WhenAll(copies);
-        }
-        catch (Exception ex) when (IsHangUp(ex))
-        {
-            // Expected: the copy stopped because its streams were just closed.
-        }
-    }
-
-    private static bool IsHangUp(Exception ex) =>
-        ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException;
+    public ValueTask DisposeAsync() => relay.DisposeAsync();
 }

@@ -9,6 +9,7 @@ using EmailSettings.Tests.Core.EmailAccounts;
 using EmailSettings.Tests.Support;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace EmailSettings.Tests.Core.MailServers;
 
@@ -174,7 +175,7 @@ public class MailServerServiceTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_new_data_protection_provider_over_the_same_key_folder_decrypts_stored_passwords()
+    public async Task A_new_data_protection_provider_over_the_same_key_ring_decrypts_stored_passwords()
     {
         var created = (await ServersOfA.CreateAsync(Valid(password: "survives-restart"))).Value!;
         string protectedValue;
@@ -183,10 +184,20 @@ public class MailServerServiceTests : IAsyncLifetime
             protectedValue = (await db.MailServers.SingleAsync(s => s.Id == created.Id)).SmtpPasswordProtected!;
         }
 
-        var keys = Path.Combine(host.Folder, "keys");
-        Directory.GetFiles(keys, "key-*.xml").Should().NotBeEmpty("the key ring is persisted beside the database");
-        var fresh = new SecretProtector(DataProtectionProvider.Create(
-            new DirectoryInfo(keys), b => b.SetApplicationName(SecretProtector.ApplicationName)));
+        SecretProtector fresh;
+        // PostgreSQL keeps the key ring in the database (one for every node): a second node over it is the new provider.
+        await using var otherNode = host.Provider == DatabaseProvider.Postgres ? await CoreTestHost.JoinAsync(host) : null;
+        if (otherNode is not null)
+        {
+            fresh = otherNode.Services.GetRequiredService<SecretProtector>();
+        }
+        else
+        {
+            var keys = Path.Combine(host.Folder, "keys");
+            Directory.GetFiles(keys, "key-*.xml").Should().NotBeEmpty("the key ring is persisted beside the database");
+            fresh = new SecretProtector(DataProtectionProvider.Create(
+                new DirectoryInfo(keys), b => b.SetApplicationName(SecretProtector.ApplicationName)));
+        }
 
         fresh.Unprotect(SecretKind.SmtpPassword, protectedValue).Should().Be("survives-restart");
         var asOtherKind = () => fresh.Unprotect(SecretKind.ImapPassword, protectedValue);

@@ -67,7 +67,10 @@ public class ImapSyncServiceTests(SharedDovecot dovecot) : IClassFixture<SharedD
         (await bed.MessagesAsync(id)).Should().BeEquivalentTo(afterSecond);
         var accountAfter = (await bed.AccountAsync(id))!;
         accountAfter.Should().BeEquivalentTo(accountBefore!, o => o
-            .Excluding(a => a.LastSyncStartedAt).Excluding(a => a.LastSyncSucceededAt).Excluding(a => a.MailServer));
+            .Excluding(a => a.LastSyncStartedAt).Excluding(a => a.LastSyncSucceededAt).Excluding(a => a.LastSyncNewMessages)
+            .Excluding(a => a.MailServer));
+        accountBefore!.LastSyncNewMessages.Should().Be(4, "the record of a run says what it added");
+        accountAfter.LastSyncNewMessages.Should().Be(0);
         bed.Host.Logs.AllText.Should().Contain("INBOX unchanged", "an unchanged INBOX is recognised from UIDNEXT and HIGHESTMODSEQ alone");
     }
 

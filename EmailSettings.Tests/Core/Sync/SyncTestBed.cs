@@ -19,11 +19,17 @@ public sealed class SyncTestBed : IAsyncDisposable
     private static int userCounter;
     private readonly bool ownsDovecot;
 
-    private SyncTestBed(CoreTestHost host, DovecotServer dovecot, bool ownsDovecot)
+    private readonly Dictionary<string, string?> hostSettings;
+    private readonly Action<Microsoft.Extensions.Hosting.HostApplicationBuilder>? configure;
+
+    private SyncTestBed(CoreTestHost host, DovecotServer dovecot, bool ownsDovecot, Dictionary<string, string?> hostSettings,
+        Action<Microsoft.Extensions.Hosting.HostApplicationBuilder>? configure)
     {
         Host = host;
         Dovecot = dovecot;
         this.ownsDovecot = ownsDovecot;
+        this.hostSettings = hostSettings;
+        this.configure = configure;
     }
 
     public CoreTestHost Host { get; }
@@ -43,17 +49,35 @@ public sealed class SyncTestBed : IAsyncDisposable
     {
         var owns = dovecot is null;
         dovecot ??= await DovecotServer.StartAsync();
-        var host = await CoreTestHost.CreateAsync(provider, b =>
+        var hostSettings = new Dictionary<string, string?>
         {
-            b.Configuration["Sync:BatchSize"] = batchSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            b.Configuration["Sync:Timeout"] = "00:00:10";
-            foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
-            {
-                b.Configuration[key] = value;
-            }
-            configure?.Invoke(b);
-        });
-        return new SyncTestBed(host, dovecot, owns);
+            ["Sync:BatchSize"] = batchSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Sync:Timeout"] = "00:00:10",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            hostSettings[key] = value;
+        }
+        var host = await CoreTestHost.CreateAsync(provider, hostSettings, configure);
+        return new SyncTestBed(host, dovecot, owns, hostSettings, configure);
+    }
+
+    /// <summary>
+    /// A second node (PostgreSQL only): its own Core host on this bed's database, with the same settings, the same
+    /// Dovecot and the same accounts. Dispose it before this bed.
+    /// </summary>
+    public async Task<SyncTestBed> JoinAsync(string nodeName, IDictionary<string, string?>? settings = null)
+    {
+        var nodeSettings = new Dictionary<string, string?>(hostSettings)
+        {
+            [EmailSettings.Core.Cluster.ClusterOptions.NodeNameKey] = nodeName,
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            nodeSettings[key] = value;
+        }
+        var host = await CoreTestHost.JoinAsync(Host, nodeSettings, configure);
+        return new SyncTestBed(host, Dovecot, ownsDovecot: false, hostSettings, configure);
     }
 
     public static string NewUser() => $"user{Interlocked.Increment(ref userCounter)}-{Guid.NewGuid():N}"[..20];
