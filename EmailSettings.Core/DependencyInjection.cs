@@ -4,6 +4,7 @@ using EmailSettings.Core.Data;
 using EmailSettings.Core.EmailAccounts;
 using EmailSettings.Core.Identity;
 using EmailSettings.Core.MailServers;
+using EmailSettings.Core.OAuth;
 using EmailSettings.Core.Secrets;
 using EmailSettings.Core.Sending;
 using EmailSettings.Core.Sync;
@@ -41,6 +42,7 @@ public static class DependencyInjection
         builder.Services.AddScoped<MailServerService>();
         builder.Services.AddScoped<EmailAccountService>();
         return builder
+            .AddOAuthSignIn()
             .AddConnectionTests()
             .AddMailSettingsAutodetect()
             .AddEmailSending()

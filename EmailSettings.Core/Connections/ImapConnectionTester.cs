@@ -20,6 +20,7 @@ public sealed class ImapConnectionTester(
     ITenantContext tenant,
     IDbContextFactory<EmailSettingsDbContext> dbFactory,
     SecretProtector secrets,
+    MailCredentials credentials,
     IOptions<ConnectionTestOptions> options,
     TimeProvider time,
     ILogger<ImapConnectionTester> logger)
@@ -60,6 +61,12 @@ public sealed class ImapConnectionTester(
         }
 
         var username = input.ImapUsername!.Trim();
+        if (input.ImapSignInMethod == OAuth.SignInMethod.OAuth2)
+        {
+            var chosen = await ConnectionTestSupport.ChooseOAuth2Async(credentials, Protocol, tenantId, OAuth.OAuthTargetKind.EmailAccount,
+                existingAccountId, input.ImapOAuthProvider, input.ImapOAuthGrantId, input.ImapOAuthGrant, username, time.GetElapsedTime(started), ct);
+            return chosen.Credential is { } token ? await TestWithAsync(tenantId, input, token, ct) : chosen.Result!;
+        }
         var password = string.IsNullOrEmpty(input.ImapPassword) ? null : input.ImapPassword;
         if (existingAccountId is { } id)
         {
@@ -85,8 +92,13 @@ public sealed class ImapConnectionTester(
             return ConnectionTestSupport.PasswordRequired(Protocol, $"Enter the IMAP Password to test signing in as \"{username}\".", time.GetElapsedTime(started));
         }
 
-        var endpoint = new MailEndpoint(Protocol, input.ImapHost.Trim(), input.ImapPort, input.ImapUseTls, input.ImapPinnedCertificateSha256);
-        using var connection = new ImapMailConnection(endpoint, new PasswordCredential(username, password), MailTimeLimit.WholeSession(options.Value.Timeout, time, ct));
+        return await TestWithAsync(tenantId, input, new PasswordCredential(username, password), ct);
+    }
+
+    private async Task<ConnectionTestResult> TestWithAsync(Guid tenantId, EmailAccountInput input, MailCredential credential, CancellationToken ct)
+    {
+        var endpoint = new MailEndpoint(Protocol, input.ImapHost!.Trim(), input.ImapPort, input.ImapUseTls, input.ImapPinnedCertificateSha256);
+        using var connection = new ImapMailConnection(endpoint, credential, MailTimeLimit.WholeSession(options.Value.Timeout, time, ct));
         using var run = new ConnectionTestRun(connection);
         var result = await RunAsync(run, connection);
         ConnectionTestSupport.Log(logger, Protocol, tenantId, result, connection.Scrubber);
@@ -133,7 +145,9 @@ public sealed class ImapConnectionTester(
             {
                 Hint = offersStartTls
                     ? "The connection is not encrypted, although the server offers STARTTLS: turn on Use TLS/SSL."
-                    : "The connection is not encrypted: the password and mail travel in plain text.",
+                    : connection.Credential is OAuth2Credential
+                        ? "The connection is not encrypted: the access token and mail travel in plain text."
+                        : "The connection is not encrypted: the password and mail travel in plain text.",
             };
         }
         catch (Exception ex) when (MailFailureClassifier.IsConnectionError(ex))

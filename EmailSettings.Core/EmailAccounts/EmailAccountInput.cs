@@ -1,5 +1,6 @@
 using EmailSettings.Core.Common;
 using EmailSettings.Core.MailServers;
+using EmailSettings.Core.OAuth;
 
 namespace EmailSettings.Core.EmailAccounts;
 
@@ -21,6 +22,18 @@ public sealed class EmailAccountInput
 
     public bool ImapUseTls { get; set; } = true;
     public string? ImapPinnedCertificateSha256 { get; set; }
+
+    /// <summary>Password (default) or OAuth2 with <see cref="ImapOAuthProvider"/>.</summary>
+    public SignInMethod ImapSignInMethod { get; set; }
+
+    /// <summary>The configured provider's name when signing in with OAuth2.</summary>
+    public string? ImapOAuthProvider { get; set; }
+
+    /// <summary>A completed sign-in of this dialog, attached when the dialog saves; null keeps the account's current one.</summary>
+    public Guid? ImapOAuthGrantId { get; set; }
+
+    /// <summary>The sign-in the dialog shows: the saved one, or the one just completed (never a token).</summary>
+    public OAuthGrantInfo? ImapOAuthGrant { get; set; }
 
     /// <summary>True when editing an account that already has a stored IMAP password (read-only information).</summary>
     public bool HasStoredImapPassword { get; init; }
@@ -60,6 +73,15 @@ public sealed class EmailAccountInput
         Add(errors, nameof(ImapUsername), FieldRules.MaxLength(ImapUsername?.Trim(), FieldRules.UsernameMaxLength, FieldLabels.ImapUsername));
         Add(errors, nameof(ImapPassword), FieldRules.MaxLength(ImapPassword, FieldRules.PasswordMaxLength, FieldLabels.ImapPassword));
 
+        if (ImapSignInMethod == SignInMethod.OAuth2)
+        {
+            // OAuth2 is chosen for IMAP, so IMAP is meant: host, the mailbox's name and a sign-in are needed.
+            Add(errors, nameof(ImapHost), FieldRules.Host(ImapHost, FieldLabels.ImapHost, FieldLabels.ImapPort));
+            OAuthSignInRules.Check(errors, ImapOAuthProvider, ImapOAuthGrantId, ImapOAuthGrant, ImapUsername, nameof(ImapUsername),
+                $"{FieldLabels.ImapUsername} is the mailbox that signs in with OAuth2 (usually the signed-in address).",
+                nameof(ImapOAuthProvider), nameof(ImapOAuthGrantId));
+            return errors;
+        }
         var hasPassword = !string.IsNullOrEmpty(ImapPassword) || (hasStoredImapPassword && !string.IsNullOrWhiteSpace(ImapUsername));
         if (!string.IsNullOrWhiteSpace(ImapHost) || !string.IsNullOrWhiteSpace(ImapUsername) || !string.IsNullOrEmpty(ImapPassword))
         {
@@ -93,7 +115,7 @@ public sealed class EmailAccountInput
     }
 }
 
-/// <summary>An account as the page lists it: no password, only whether one is stored.</summary>
+/// <summary>An account as the page lists it: no password, only whether one is stored; for OAuth2 its grant, never a token.</summary>
 public sealed record EmailAccountSummary(
     int Id,
     string EmailAddress,
@@ -116,8 +138,15 @@ public sealed record EmailAccountSummary(
     string? LastSyncErrorKind,
     DateTime? FailingSince,
     int ConsecutiveSyncFailures,
-    int MessageCount)
+    int MessageCount,
+    SignInMethod ImapSignInMethod = SignInMethod.Password,
+    string? ImapOAuthProvider = null,
+    OAuthGrantInfo? ImapOAuth = null)
 {
-    public bool IsImapConfigured => !string.IsNullOrWhiteSpace(ImapHost) && !string.IsNullOrWhiteSpace(ImapUsername) && HasImapPassword;
+    public bool IsImapConfigured => !string.IsNullOrWhiteSpace(ImapHost) && !string.IsNullOrWhiteSpace(ImapUsername)
+        && (HasImapPassword || ImapSignInMethod == SignInMethod.OAuth2);
+
+    /// <summary>True when the account's OAuth2 grant died: scheduled syncs are stopped until an admin signs in again.</summary>
+    public bool ReconnectNeeded => ImapSignInMethod == SignInMethod.OAuth2 && ImapOAuth is { ReconnectNeeded: true };
     public bool HasMailServer => MailServerId is not null;
 }

@@ -33,6 +33,7 @@ namespace EmailSettings.Core.Sync;
 public sealed class ImapSyncService(
     IDbContextFactory<EmailSettingsDbContext> dbFactory,
     SecretProtector secrets,
+    MailCredentials credentials,
     SyncProgressNotifier notifier,
     IOptions<SyncOptions> options,
     TimeProvider clock,
@@ -63,11 +64,11 @@ public sealed class ImapSyncService(
         var ended = false;
         try
         {
-            string? password = null;
+            MailCredential? credential = null;
             try
             {
-                password = secrets.Unprotect(SecretKind.ImapPassword, account.ImapPasswordProtected!);
-                var added = await RunAsync(account, password, ct);
+                credential = await CredentialAsync(account, ct);
+                var added = await RunAsync(account, credential, ct);
                 var succeededAt = Now;
                 await UpdateAccountAsync(tenantId, accountId, a => a
                     .SetProperty(x => x.LastSyncSucceededAt, succeededAt)
@@ -95,7 +96,7 @@ public sealed class ImapSyncService(
             }
             catch (Exception ex)
             {
-                var (kind, message) = SyncFailures.Describe(ex, new SecretScrubber([password]));
+                var (kind, message) = SyncFailures.Describe(ex, credential?.Scrubber ?? SecretScrubber.None);
                 var failedAt = Now;
                 await UpdateAccountAsync(tenantId, accountId, a => a
                     .SetProperty(x => x.LastSyncFailedAt, failedAt)
@@ -133,13 +134,12 @@ public sealed class ImapSyncService(
     /// Connects, signs in and opens INBOX through the connection layer, then pulls. A mail or network failure leaves as
     /// a <see cref="SyncFailures.ConnectionFailedException"/> carrying the layer's classification.
     /// </summary>
-    private async Task<int> RunAsync(EmailAccount account, string password, CancellationToken ct)
+    private async Task<int> RunAsync(EmailAccount account, MailCredential credential, CancellationToken ct)
     {
         var settings = options.Value;
         var endpoint = new MailEndpoint(ConnectionProtocol.Imap, account.ImapHost!, account.ImapPort, account.ImapUseTls,
             account.ImapPinnedCertificateSha256, account.DisplayName);
-        using var connection = new ImapMailConnection(endpoint, new PasswordCredential(account.ImapUsername!, password),
-            MailTimeLimit.PerCommand(settings.Timeout, clock, ct));
+        using var connection = new ImapMailConnection(endpoint, credential, MailTimeLimit.PerCommand(settings.Timeout, clock, ct));
         try
         {
             await connection.ConnectAsync();
@@ -160,6 +160,15 @@ public sealed class ImapSyncService(
             throw new SyncFailures.ConnectionFailedException(failure, ex);
         }
     }
+
+    /// <summary>
+    /// The account's sign-in: its password, or an OAuth2 token of its grant (renewed ahead of expiry and once when the
+    /// server refuses it). A grant already known dead throws here, before the server or the provider is contacted.
+    /// </summary>
+    private async Task<MailCredential> CredentialAsync(EmailAccount account, CancellationToken ct) =>
+        account.ImapSignInMethod == OAuth.SignInMethod.OAuth2
+            ? await credentials.ForRecordAsync(account.TenantId, OAuth.OAuthTargetKind.EmailAccount, account.Id, account.ImapUsername!, ct)
+            : new PasswordCredential(account.ImapUsername!, secrets.Unprotect(SecretKind.ImapPassword, account.ImapPasswordProtected!));
 
     private async Task<int> PullAsync(EmailAccount account, IMailFolder inbox, int batchSize, CancellationToken ct)
     {

@@ -26,6 +26,7 @@ public static class SyncRegistration
         services.AddSingleton<SyncCoordinator>();
         services.AddSingleton<SyncScheduler>();
         services.AddSingleton<IEmailAccountChangeListener>(sp => sp.GetRequiredService<SyncScheduler>());
+        services.AddSingleton<OAuth.IOAuthProblemSink>(sp => sp.GetRequiredService<SyncScheduler>());
         services.AddScoped<SyncService>();
         services.AddScoped<MessageService>();
 

@@ -101,4 +101,5 @@ public sealed class TestTenantContext : ITenantContext
 {
     public Guid? TenantId { get; set; }
     public bool IsTenantAdmin { get; set; }
+    public string? UserId { get; set; }
 }
