@@ -3,6 +3,7 @@ using EmailSettings.Core.Data;
 using EmailSettings.Core.Identity;
 using EmailSettings.Portal.Auth;
 using EmailSettings.Portal.Components;
+using EmailSettings.Portal.OAuth;
 using MudBlazor.Services;
 
 // "create-admin ..." runs the command instead of the web server; its options are not configuration.
@@ -11,6 +12,7 @@ var builder = WebApplication.CreateBuilder(isCommand ? [] : args);
 
 builder.AddEmailSettingsCore();
 builder.AddPortalAuthentication();
+builder.AddPortalOAuth();
 
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddMudServices(options =>
@@ -51,6 +53,7 @@ app.UseAntiforgery();
 app.MapStaticAssets();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.MapPortalAccountEndpoints();
+app.MapOAuthEndpoints(app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<EmailSettings.Core.OAuth.OAuthOptions>>().Value.RedirectPath);
 
 await app.RunAsync();
 
