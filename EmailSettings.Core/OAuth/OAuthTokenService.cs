@@ -3,6 +3,7 @@ using EmailSettings.Core.Connections;
 using EmailSettings.Core.Data;
 using EmailSettings.Core.Secrets;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
@@ -24,7 +25,7 @@ public sealed class OAuthTokenService(
     OpenIddictClientService client,
     OAuthProviderCatalog catalog,
     IOptions<OAuthOptions> options,
-    IEnumerable<IOAuthProblemSink> sinks,
+    IServiceProvider services,
     TimeProvider clock,
     ILogger<OAuthTokenService> logger)
 {
@@ -283,7 +284,8 @@ public sealed class OAuthTokenService(
 
     private async Task NotifyAsync(OAuthGrantProblem problem, Func<IOAuthProblemSink, OAuthGrantProblem, Task> call)
     {
-        foreach (var sink in sinks)
+        // Resolved when needed, not injected: the sync scheduler is a sink and (through the sync engine) a user of this service.
+        foreach (var sink in services.GetServices<IOAuthProblemSink>())
         {
             try
             {

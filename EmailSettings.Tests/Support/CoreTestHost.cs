@@ -30,7 +30,9 @@ public sealed class CoreTestHost : IAsyncDisposable
     public Guid TenantA { get; } = Guid.Parse("aaaaaaaa-0000-0000-0000-000000000001");
     public Guid TenantB { get; } = Guid.Parse("bbbbbbbb-0000-0000-0000-000000000002");
 
-    public static async Task<CoreTestHost> CreateAsync(Action<HostApplicationBuilder>? configure = null, string? folder = null)
+    /// <param name="settings">Configuration seen while the Core registers itself (OAuth providers are read then).</param>
+    public static async Task<CoreTestHost> CreateAsync(Action<HostApplicationBuilder>? configure = null, string? folder = null,
+        IEnumerable<KeyValuePair<string, string?>>? settings = null)
     {
         folder ??= TempFolder.Create("emailsettings-core");
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
@@ -40,6 +42,10 @@ public sealed class CoreTestHost : IAsyncDisposable
             DisableDefaults = true,
         });
         builder.Configuration[$"ConnectionStrings:{DatabaseOptions.ConnectionStringName}"] = $"Data Source={Path.Combine(folder, "test.db")}";
+        foreach (var (key, value) in settings ?? [])
+        {
+            builder.Configuration[key] = value;
+        }
         var logs = new CapturedLogs();
         builder.Services.AddSingleton(logs);
         builder.Logging.AddProvider(logs).SetMinimumLevel(LogLevel.Trace);

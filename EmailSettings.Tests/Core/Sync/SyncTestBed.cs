@@ -41,12 +41,8 @@ public sealed class SyncTestBed : IAsyncDisposable
         {
             b.Configuration["Sync:BatchSize"] = batchSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
             b.Configuration["Sync:Timeout"] = "00:00:10";
-            foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
-            {
-                b.Configuration[key] = value;
-            }
             configure?.Invoke(b);
-        });
+        }, settings: settings);
         return new SyncTestBed(host, dovecot, owns);
     }
 
