@@ -94,6 +94,9 @@ public sealed class TestAuthorizationServer : IAsyncDisposable
                 // Rotating refresh tokens, and the previous one is refused from the first reuse on.
                 o.SetRefreshTokenReuseLeeway(TimeSpan.Zero);
                 o.AddEphemeralEncryptionKey().AddEphemeralSigningKey().DisableAccessTokenEncryption();
+                // Opaque reference tokens, as Google issues: Dovecot's submission service refuses an AUTH line longer
+                // than its command limit, and a signed JWT with SASL-IR exceeds it.
+                o.UseReferenceAccessTokens().UseReferenceRefreshTokens();
                 o.UseAspNetCore()
                     .EnableAuthorizationEndpointPassthrough()
                     .EnableTokenEndpointPassthrough()
