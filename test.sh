@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test: unit, bUnit, real Dovecot/SMTP and Chromium end-to-end.
+# Runs every test: unit, bUnit, real Dovecot/SMTP/PostgreSQL and Chromium end-to-end.
 # Installs what a fresh Debian/Ubuntu machine with only the .NET SDK lacks (when run as root),
 # and ends with one line: "N passed, N failed".
 set -uo pipefail
@@ -7,7 +7,10 @@ cd "$(dirname "$0")"
 
 need=()
 command -v dovecot >/dev/null 2>&1 || [ -x /usr/sbin/dovecot ] || need+=(dovecot-imapd)
+# Dovecot's submission service: the SMTP server that checks XOAUTH2 tokens in the OAuth2 tests.
+[ -x /usr/lib/dovecot/submission ] || need+=(dovecot-submissiond)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then

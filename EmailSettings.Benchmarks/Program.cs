@@ -5,13 +5,13 @@ using EmailSettings.Benchmarks.Scenarios;
 namespace EmailSettings.Benchmarks;
 
 // Usage: dotnet run -c Release --project EmailSettings.Benchmarks -- <scenario> [more scenarios]
-// Scenarios: sync-initial, sync-nochange, page-render, timeout, circuit-memory, all.
+// Scenarios: sync-initial, sync-nochange, page-render, timeout, circuit-memory, idle-latency, idle-memory, all.
 /// <summary>A class rather than top-level statements: the Portal's <c>Program</c> must stay the only one in scope.</summary>
 public static class BenchmarkProgram
 {
     public static async Task<int> Main(string[] args)
     {
-        string[] known = ["sync-initial", "sync-nochange", "page-render", "timeout", "circuit-memory"];
+        string[] known = ["sync-initial", "sync-nochange", "page-render", "timeout", "circuit-memory", "idle-latency", "idle-memory"];
         var chosen = args.Length == 0 ? [] : args.Contains("all") ? known : args;
         var unknown = chosen.Except(known).ToList();
         if (chosen.Length == 0 || unknown.Count > 0)
@@ -51,6 +51,12 @@ public static class BenchmarkProgram
                         break;
                     case "circuit-memory":
                         await CircuitMemoryScenario.RunAsync(report);
+                        break;
+                    case "idle-latency":
+                        await IdleScenarios.LatencyAsync(report);
+                        break;
+                    case "idle-memory":
+                        await IdleScenarios.MemoryAsync(report);
                         break;
                 }
             }

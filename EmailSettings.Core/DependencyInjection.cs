@@ -1,3 +1,4 @@
+using EmailSettings.Core.Alerts;
 using EmailSettings.Core.Autodetect;
 using EmailSettings.Core.Connections;
 using EmailSettings.Core.Data;
@@ -14,6 +15,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Npgsql;
 
 namespace EmailSettings.Core;
 
@@ -31,7 +33,7 @@ public static class DependencyInjection
     {
         var database = ResolveDatabase(builder.Configuration, builder.Environment.ContentRootPath);
         builder.Services.AddSingleton(database);
-        builder.Services.AddDbContextFactory<EmailSettingsDbContext>(o => o.UseSqlite(database.ConnectionString));
+        builder.Services.AddDbContextFactory<EmailSettingsDbContext>(o => o.UseEmailSettingsDatabase(database));
 
         builder.Services.AddDataProtection()
             .SetApplicationName(SecretProtector.ApplicationName)
@@ -47,19 +49,47 @@ public static class DependencyInjection
             .AddMailSettingsAutodetect()
             .AddEmailSending()
             .AddPortalIdentity()
+            .AddAccountAlerts()
             .AddImapSync();
     }
 
-    /// <summary>Makes relative SQLite paths absolute against the content root and creates the data folder.</summary>
+    /// <summary>
+    /// Reads <c>Database:Provider</c> and <c>ConnectionStrings:EmailSettings</c>. SQLite (the default): relative paths are
+    /// made absolute against the content root and the data folder is created. Wrong settings throw a
+    /// <see cref="DatabaseConfigurationException"/> that names the key to fix.
+    /// </summary>
     internal static DatabaseOptions ResolveDatabase(IConfiguration configuration, string contentRoot)
     {
-        var connectionString = configuration.GetConnectionString(DatabaseOptions.ConnectionStringName)
-            ?? DatabaseOptions.DefaultConnectionString;
-        var csb = new SqliteConnectionStringBuilder(connectionString);
+        var providerName = configuration[DatabaseOptions.ProviderKey];
+        var provider = DatabaseProvider.Sqlite;
+        if (!string.IsNullOrWhiteSpace(providerName)
+            && (!Enum.TryParse(providerName.Trim(), ignoreCase: true, out provider) || !Enum.IsDefined(provider)))
+        {
+            throw new DatabaseConfigurationException(
+                $"{DatabaseOptions.ProviderKey} is \"{providerName}\", which is not a supported database. Use \"Sqlite\" (the default) or \"Postgres\".");
+        }
+        var connectionString = configuration.GetConnectionString(DatabaseOptions.ConnectionStringName);
+        return provider == DatabaseProvider.Postgres
+            ? ResolvePostgres(configuration, connectionString, contentRoot)
+            : ResolveSqlite(configuration, connectionString ?? DatabaseOptions.DefaultConnectionString, contentRoot);
+    }
+
+    private static DatabaseOptions ResolveSqlite(IConfiguration configuration, string connectionString, string contentRoot)
+    {
+        SqliteConnectionStringBuilder csb;
+        try
+        {
+            csb = new SqliteConnectionStringBuilder(connectionString);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new DatabaseConfigurationException(
+                $"{DatabaseOptions.ConnectionStringKey} is not a valid SQLite connection string ({ex.Message}). Example: \"{DatabaseOptions.DefaultConnectionString}\".", ex);
+        }
         if (string.IsNullOrWhiteSpace(csb.DataSource))
         {
-            throw new InvalidOperationException(
-                $"ConnectionStrings:{DatabaseOptions.ConnectionStringName} has no Data Source. Set it to a SQLite file, e.g. \"{DatabaseOptions.DefaultConnectionString}\".");
+            throw new DatabaseConfigurationException(
+                $"{DatabaseOptions.ConnectionStringKey} has no Data Source. Set it to a SQLite file, e.g. \"{DatabaseOptions.DefaultConnectionString}\".");
         }
         var inMemory = csb.Mode == SqliteOpenMode.Memory || csb.DataSource == ":memory:";
         if (!inMemory && !csb.DataSource.StartsWith("file:", StringComparison.OrdinalIgnoreCase))
@@ -67,11 +97,44 @@ public static class DependencyInjection
             csb.DataSource = Path.GetFullPath(csb.DataSource, contentRoot);
             Directory.CreateDirectory(Path.GetDirectoryName(csb.DataSource)!);
         }
-        var keysPath = configuration["DataProtection:KeysPath"];
-        keysPath = string.IsNullOrWhiteSpace(keysPath)
-            ? Path.Combine(inMemory ? Path.Combine(contentRoot, "data") : Path.GetDirectoryName(csb.DataSource)!, "keys")
-            : Path.GetFullPath(keysPath, contentRoot);
+        var keysPath = ResolveKeysPath(configuration, contentRoot,
+            inMemory ? Path.Combine(contentRoot, "data") : Path.GetDirectoryName(csb.DataSource)!);
+        return new DatabaseOptions { Provider = DatabaseProvider.Sqlite, ConnectionString = csb.ToString(), KeysPath = keysPath };
+    }
+
+    private static DatabaseOptions ResolvePostgres(IConfiguration configuration, string? connectionString, string contentRoot)
+    {
+        const string example = "\"Host=db.example.com;Database=emailsettings;Username=emailsettings;Password=...\"";
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new DatabaseConfigurationException(
+                $"{DatabaseOptions.ProviderKey} is Postgres, but {DatabaseOptions.ConnectionStringKey} is not set. Set it to the PostgreSQL connection string, e.g. {example}.");
+        }
+        NpgsqlConnectionStringBuilder csb;
+        try
+        {
+            csb = new NpgsqlConnectionStringBuilder(connectionString);
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidCastException)
+        {
+            // Not the message itself: it may quote the value, and the value may hold the password.
+            throw new DatabaseConfigurationException(
+                $"{DatabaseOptions.ConnectionStringKey} is not a valid PostgreSQL connection string. Example: {example}.", ex);
+        }
+        if (string.IsNullOrWhiteSpace(csb.Host) || string.IsNullOrWhiteSpace(csb.Database))
+        {
+            throw new DatabaseConfigurationException(
+                $"{DatabaseOptions.ConnectionStringKey} must name the PostgreSQL Host and Database, e.g. {example}.");
+        }
+        var keysPath = ResolveKeysPath(configuration, contentRoot, Path.Combine(contentRoot, "data"));
+        return new DatabaseOptions { Provider = DatabaseProvider.Postgres, ConnectionString = csb.ConnectionString, KeysPath = keysPath };
+    }
+
+    private static string ResolveKeysPath(IConfiguration configuration, string contentRoot, string databaseFolder)
+    {
+        var keysPath = configuration[DatabaseOptions.KeysPathKey];
+        keysPath = string.IsNullOrWhiteSpace(keysPath) ? Path.Combine(databaseFolder, "keys") : Path.GetFullPath(keysPath, contentRoot);
         Directory.CreateDirectory(keysPath);
-        return new DatabaseOptions { ConnectionString = csb.ToString(), KeysPath = keysPath };
+        return keysPath;
     }
 }

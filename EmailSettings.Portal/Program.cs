@@ -10,7 +10,16 @@ using MudBlazor.Services;
 var isCommand = CreateAdminCommand.IsCommand(args);
 var builder = WebApplication.CreateBuilder(isCommand ? [] : args);
 
-builder.AddEmailSettingsCore();
+try
+{
+    builder.AddEmailSettingsCore();
+}
+catch (DatabaseConfigurationException ex)
+{
+    // Wrong Database:Provider or connection string: say which setting to fix, without a stack trace.
+    StartupError(ex);
+    return;
+}
 builder.AddPortalAuthentication();
 builder.AddPortalOAuth();
 
@@ -26,7 +35,16 @@ builder.Services.AddMudServices(options =>
 
 var app = builder.Build();
 
-await app.Services.InitializeEmailSettingsDatabaseAsync(seedDemoTenant: false);
+try
+{
+    await app.Services.InitializeEmailSettingsDatabaseAsync(seedDemoTenant: false);
+}
+catch (DatabaseConfigurationException ex)
+{
+    // The database cannot be reached or opened.
+    StartupError(ex);
+    return;
+}
 
 if (isCommand)
 {
@@ -56,6 +74,12 @@ app.MapPortalAccountEndpoints();
 app.MapOAuthEndpoints(app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<EmailSettings.Core.OAuth.OAuthOptions>>().Value.RedirectPath);
 
 await app.RunAsync();
+
+static void StartupError(DatabaseConfigurationException ex)
+{
+    Console.Error.WriteLine($"EmailSettings cannot start: {ex.Message}");
+    Environment.ExitCode = 1;
+}
 
 /// <summary>Visible to WebApplicationFactory in the tests.</summary>
 public partial class Program;

@@ -1,9 +1,12 @@
 using EmailSettings.Benchmarks.Harness;
 using EmailSettings.Benchmarks.Hosting;
+using EmailSettings.Core.Data;
 using EmailSettings.Core.Secrets;
 using EmailSettings.Portal.Components.Pages.EmailSettings;
+using EmailSettings.Tests.Support;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Web;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.JSInterop;
@@ -24,12 +27,14 @@ public static class PageRenderScenario
 
     public static async Task RunAsync(Report report)
     {
-        await using var host = await BenchCoreHost.CreateAsync(b =>
+        var sqlCommands = new SqlCommandCounter();
+        await using var host = await CoreTestHost.CreateAsync(b =>
         {
+            b.Services.ConfigureDbContext<EmailSettingsDbContext>(o => o.AddInterceptors(sqlCommands));
             b.Services.AddMudServices();
             b.Services.AddScoped<NavigationManager, StaticNavigationManager>();
             b.Services.AddScoped<IJSRuntime, NoJavaScript>();
-        });
+        }, captureLogs: false);
         var secrets = host.Services.GetRequiredService<SecretProtector>();
         await using (var db = await host.CreateDbContextAsync())
         {
@@ -37,20 +42,19 @@ public static class PageRenderScenario
             await SettingsSeeder.SeedAsync(db, secrets, LargeTenant, servers: 200, accounts: 2_000, addTenant: true);
         }
 
-        var small = await RenderAsync(host, SmallTenant);
-        var large = await RenderAsync(host, LargeTenant);
+        var small = await RenderAsync(host, sqlCommands, SmallTenant);
+        var large = await RenderAsync(host, sqlCommands, LargeTenant);
         Console.WriteLine($"page-render: small page {small.Html.Length:N0} chars, {small.SqlCommands} SQL; large page {large.Html.Length:N0} chars, {large.SqlCommands} SQL");
         // The page renders the first cards of each section and offers a filter and "Show more" for the rest.
-        var shown = EmailSettingsPage.CardPageSize;
-        if (!large.Html.Contains($"Showing {shown} of 2000 email accounts", StringComparison.Ordinal)
-            || !large.Html.Contains($"Showing {shown} of 200 mail servers", StringComparison.Ordinal))
+        if (!large.Html.Contains($"Showing {EmailSettingsPage.FirstAccountCards} of 2000 email accounts", StringComparison.Ordinal)
+            || !large.Html.Contains($"Showing {EmailSettingsPage.FirstServerCards} of 200 mail servers", StringComparison.Ordinal))
         {
             throw new InvalidOperationException("The large page did not render its first cards with the count of all.");
         }
 
         var results = await SideBySide.RunAsync(warmup: 2, repetitions: 10,
-            new Contender("2 servers, 20 accounts", () => RenderAsync(host, SmallTenant)),
-            new Contender("200 servers, 2,000 accounts", () => RenderAsync(host, LargeTenant)));
+            new Contender("2 servers, 20 accounts", () => RenderAsync(host, sqlCommands, SmallTenant)),
+            new Contender("200 servers, 2,000 accounts", () => RenderAsync(host, sqlCommands, LargeTenant)));
         var (baseline, subject) = (results[0], results[1]);
         report.Add(new ResultRow(
             "3. Settings page render", "200 servers, 2,000 accounts",
@@ -61,17 +65,17 @@ public static class PageRenderScenario
             $"n={subject.Count}, {large.Html.Length / 1024:N0} KB of HTML"));
     }
 
-    private static async Task<(string Html, int SqlCommands)> RenderAsync(BenchCoreHost host, Guid tenantId)
+    private static async Task<(string Html, int SqlCommands)> RenderAsync(CoreTestHost host, SqlCommandCounter sqlCommands, Guid tenantId)
     {
-        await using var scope = host.Scope(tenantId);
+        await using var scope = host.CreateScope(tenantId);
         await using var renderer = new HtmlRenderer(scope.ServiceProvider, scope.ServiceProvider.GetRequiredService<ILoggerFactory>());
-        host.SqlCommands.Reset();
+        sqlCommands.Reset();
         var html = await renderer.Dispatcher.InvokeAsync(async () =>
         {
             var output = await renderer.RenderComponentAsync<EmailSettingsPage>(ParameterView.Empty);
             return output.ToHtmlString();
         });
-        return (html, host.SqlCommands.Count);
+        return (html, sqlCommands.Count);
     }
 
     /// <summary>What a prerender has: an absolute URL, no navigation.</summary>

@@ -26,14 +26,14 @@ public sealed class SyncBed : IAsyncDisposable
     private readonly Dictionary<int, Mailbox> mailboxes = [];
     private int serverId;
 
-    private SyncBed(DovecotServer dovecot, BenchCoreHost host)
+    private SyncBed(DovecotServer dovecot, CoreTestHost host)
     {
         Dovecot = dovecot;
         Host = host;
     }
 
     public DovecotServer Dovecot { get; }
-    public BenchCoreHost Host { get; }
+    public CoreTestHost Host { get; }
     public SyncCoordinator Coordinator => Host.Services.GetRequiredService<SyncCoordinator>();
 
     public sealed record Mailbox(int Size, string User, int AccountId);
@@ -51,14 +51,14 @@ public sealed class SyncBed : IAsyncDisposable
             Console.WriteLine($"Dovecot settings added by BENCH_DOVECOT_SETTINGS: {string.Join("; ", settings)}");
         }
         var dovecot = await DovecotServer.StartAsync(certificate: null, settings);
-        var host = await BenchCoreHost.CreateAsync(b =>
+        var host = await CoreTestHost.CreateAsync(b =>
         {
             b.Configuration["Sync:Timeout"] = "00:02:00";
             if (Environment.GetEnvironmentVariable("BENCH_SYNC_BATCH") is { } batch)
             {
                 b.Configuration["Sync:BatchSize"] = batch;
             }
-        });
+        }, captureLogs: false);
         return new SyncBed(dovecot, host);
     }
 
@@ -88,7 +88,7 @@ public sealed class SyncBed : IAsyncDisposable
         await using var db = await Host.CreateDbContextAsync();
         if (serverId == 0)
         {
-            var server = new MailServer { TenantId = BenchCoreHost.TenantId, Name = "Outbound", SmtpHost = "smtp.example.com", CreatedAt = DateTime.UtcNow, UpdatedAt = DateTime.UtcNow };
+            var server = new MailServer { TenantId = Host.TenantA, Name = "Outbound", SmtpHost = "smtp.example.com", CreatedAt = DateTime.UtcNow, UpdatedAt = DateTime.UtcNow };
             db.MailServers.Add(server);
             await db.SaveChangesAsync();
             serverId = server.Id;
@@ -96,7 +96,7 @@ public sealed class SyncBed : IAsyncDisposable
         var address = $"{user}@example.com";
         var account = new EmailAccount
         {
-            TenantId = BenchCoreHost.TenantId,
+            TenantId = Host.TenantA,
             EmailAddress = address,
             NormalizedEmailAddress = address.ToUpperInvariant(),
             DisplayName = $"Inbox {size}",
@@ -170,7 +170,7 @@ public sealed class SyncBed : IAsyncDisposable
         command.CommandText =
             "INSERT INTO SyncedMessages (TenantId, EmailAccountId, UidValidity, Uid, MessageId, \"From\", \"To\", Subject, Date, Size, IsSeen, Preview, SyncedAt) " +
             "VALUES ($tenant, $account, $validity, $uid, $messageId, 'Test Sender <sender@example.com>', 'Test User <user@example.com>', $subject, $date, 400, 0, 'Hello, this is a test message.', $now)";
-        command.Parameters.AddWithValue("$tenant", BenchCoreHost.TenantId.ToString().ToUpperInvariant());
+        command.Parameters.AddWithValue("$tenant", Host.TenantA.ToString().ToUpperInvariant());
         command.Parameters.AddWithValue("$account", mailbox.AccountId);
         command.Parameters.AddWithValue("$validity", validity);
         var uid = command.Parameters.Add("$uid", Microsoft.Data.Sqlite.SqliteType.Integer);
@@ -198,7 +198,7 @@ public sealed class SyncBed : IAsyncDisposable
     /// <summary>A manual sync through the coordinator, as the Sync button runs it; fails loudly unless it adds exactly <paramref name="expectedNew"/>.</summary>
     public async Task SyncAsync(Mailbox mailbox, int expectedNew)
     {
-        var outcome = await Coordinator.RunAsync(BenchCoreHost.TenantId, mailbox.AccountId, SyncTrigger.Manual, CancellationToken.None);
+        var outcome = await Coordinator.RunAsync(Host.TenantA, mailbox.AccountId, SyncTrigger.Manual, CancellationToken.None);
         if (!outcome.Succeeded || outcome.NewMessages != expectedNew)
         {
             throw new InvalidOperationException($"Sync of the {mailbox.Size} mailbox: {outcome}; expected {expectedNew} new messages.");

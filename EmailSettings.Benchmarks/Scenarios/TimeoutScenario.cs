@@ -18,9 +18,9 @@ public static class TimeoutScenario
     /// </summary>
     public static async Task RunAsync(Report report)
     {
-        await using var host = await BenchCoreHost.CreateAsync(b => b.Configuration["ConnectionTests:Timeout"] = Limit.ToString());
+        await using var host = await CoreTestHost.CreateAsync(b => b.Configuration["ConnectionTests:Timeout"] = Limit.ToString(), captureLogs: false);
         await using var silent = new SilentListener();
-        using var scope = host.Services.CreateScope();
+        await using var scope = host.CreateScope(host.TenantA);
         var smtp = scope.ServiceProvider.GetRequiredService<SmtpConnectionTester>();
         var imap = scope.ServiceProvider.GetRequiredService<ImapConnectionTester>();
 

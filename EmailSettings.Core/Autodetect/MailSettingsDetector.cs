@@ -113,8 +113,16 @@ public sealed class MailSettingsDetector
     /// <summary>A started lookup and how to name it when it does not finish.</summary>
     private sealed record Lookup(DetectionStepKind Kind, string Source, Task<LookupResult> Task);
 
-    private static Lookup Start(DetectionStepKind kind, string source, Func<CancellationToken, Task<LookupResult>> run, CancellationToken cancellationToken) =>
-        new(kind, source, run(cancellationToken));
+    private Lookup Start(DetectionStepKind kind, string source, Func<CancellationToken, Task<LookupResult>> run, CancellationToken cancellationToken) =>
+        new(kind, source, LogEndAsync(source, run(cancellationToken)));
+
+    /// <summary>Logs when a lookup has answered, whether or not its answer is used (the order decides that).</summary>
+    private async Task<LookupResult> LogEndAsync(string source, Task<LookupResult> lookup)
+    {
+        var result = await lookup;
+        logger.LogDebug("Settings detection lookup {Source} answered: {Outcome}", source, result.Steps.Count > 0 ? result.Steps[^1].Outcome : StepOutcome.NotFound);
+        return result;
+    }
 
     /// <summary>
     /// Waits for the lookups in their order and returns the first with settings. When the time limit passes first,

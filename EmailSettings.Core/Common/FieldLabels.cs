@@ -25,6 +25,10 @@ public static class FieldLabels
     public const string ImapUsername = "IMAP Username";
     public const string ImapPassword = "IMAP Password";
     public const string ImapUseTls = "Use TLS/SSL";
+    public const string PushEnabled = "Push (IDLE)";
+
+    /// <summary>Add Mail Server's address field for settings detection (not a stored field, so not in <see cref="Of"/>).</summary>
+    public const string DetectFromAddress = "Detect from address";
 
     /// <summary>
     /// The label of a field named as <see cref="Result{T}.FieldErrors"/> and connection-test results name it
@@ -47,6 +51,7 @@ public static class FieldLabels
         nameof(EmailAccountInput.ImapUsername) => ImapUsername,
         nameof(EmailAccountInput.ImapPassword) => ImapPassword,
         nameof(EmailAccountInput.ImapUseTls) => ImapUseTls,
+        nameof(EmailAccountInput.PushEnabled) => PushEnabled,
         _ => field,
     };
 }

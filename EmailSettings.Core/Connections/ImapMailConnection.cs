@@ -19,6 +19,9 @@ internal sealed class ImapMailConnection : MailConnection
 
     public override ImapClient Client { get; }
 
+    /// <summary>True once connected to a server that offers IDLE (RFC 2177).</summary>
+    public bool SupportsIdle => Client.Capabilities.HasFlag(ImapCapabilities.Idle);
+
     /// <summary>Opens INBOX read-only (EXAMINE): the server never sets \Seen and nothing is changed.</summary>
     public async Task<IMailFolder> OpenInboxAsync()
     {

@@ -1,3 +1,4 @@
+using EmailSettings.Core.Alerts;
 using EmailSettings.Core.Common;
 using EmailSettings.Core.EmailAccounts;
 using EmailSettings.Core.Identity;
@@ -60,6 +61,7 @@ public sealed class EmailSettingsDbContext(DbContextOptions<EmailSettingsDbConte
     public DbSet<EmailLogEntry> EmailLog => Set<EmailLogEntry>();
     public DbSet<OAuthGrant> OAuthGrants => Set<OAuthGrant>();
     public DbSet<OAuthSignInAttempt> OAuthSignInAttempts => Set<OAuthSignInAttempt>();
+    public DbSet<AccountAlert> AccountAlerts => Set<AccountAlert>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -86,7 +88,7 @@ public sealed class EmailSettingsDbContext(DbContextOptions<EmailSettingsDbConte
             e.Property(x => x.SignInMethod).HasConversion<string>().HasMaxLength(FieldRules.StatusMaxLength).HasDefaultValue(SignInMethod.Password);
             e.Property(x => x.OAuthProvider).HasMaxLength(FieldRules.ProviderNameMaxLength);
             e.HasOne<Tenant>().WithMany().HasForeignKey(x => x.TenantId).OnDelete(DeleteBehavior.Cascade);
-            e.HasIndex(x => x.TenantId).IsUnique().HasFilter("\"IsDefault\" = 1")
+            e.HasIndex(x => x.TenantId).IsUnique().HasFilter("\"IsDefault\"")
                 .HasDatabaseName("IX_MailServers_OneDefaultPerTenant");
             e.HasIndex(x => new { x.TenantId, x.Name });
             e.HasQueryFilter(x => allTenants || x.TenantId == tenantId);
@@ -109,7 +111,7 @@ public sealed class EmailSettingsDbContext(DbContextOptions<EmailSettingsDbConte
             e.HasOne(x => x.MailServer).WithMany(x => x.Accounts).HasForeignKey(x => x.MailServerId)
                 .OnDelete(DeleteBehavior.SetNull);
             e.HasIndex(x => new { x.TenantId, x.NormalizedEmailAddress }).IsUnique();
-            e.HasIndex(x => x.TenantId).IsUnique().HasFilter("\"IsDefault\" = 1")
+            e.HasIndex(x => x.TenantId).IsUnique().HasFilter("\"IsDefault\"")
                 .HasDatabaseName("IX_EmailAccounts_OneDefaultPerTenant");
             e.HasQueryFilter(x => allTenants || x.TenantId == tenantId);
         });
@@ -124,6 +126,17 @@ public sealed class EmailSettingsDbContext(DbContextOptions<EmailSettingsDbConte
             e.HasOne<EmailAccount>().WithMany().HasForeignKey(x => x.EmailAccountId).OnDelete(DeleteBehavior.Cascade);
             e.HasIndex(x => new { x.EmailAccountId, x.UidValidity, x.Uid }).IsUnique();
             e.HasIndex(x => new { x.EmailAccountId, x.Date });
+            e.HasIndex(x => x.TenantId);
+            e.HasQueryFilter(x => allTenants || x.TenantId == tenantId);
+        });
+
+        builder.Entity<AccountAlert>(e =>
+        {
+            e.Property(x => x.Kind).HasConversion<string>().HasMaxLength(FieldRules.ErrorKindMaxLength);
+            e.Property(x => x.Reason).HasMaxLength(FieldRules.ErrorTextMaxLength);
+            e.HasOne<EmailAccount>().WithMany().HasForeignKey(x => x.EmailAccountId).OnDelete(DeleteBehavior.Cascade);
+            // One announced problem of each kind per account: the index is what makes "announce once" hold under races.
+            e.HasIndex(x => new { x.EmailAccountId, x.Kind }).IsUnique();
             e.HasIndex(x => x.TenantId);
             e.HasQueryFilter(x => allTenants || x.TenantId == tenantId);
         });

@@ -39,6 +39,9 @@ public sealed class EmailAccount
     public bool ImapUseTls { get; set; } = true;
     public string? ImapPinnedCertificateSha256 { get; set; }
 
+    /// <summary>"Push (IDLE)": keep an idle connection on INBOX so new mail syncs within seconds (when the server offers IDLE).</summary>
+    public bool PushEnabled { get; set; } = true;
+
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
 
@@ -50,6 +53,15 @@ public sealed class EmailAccount
     public string? LastSyncErrorKind { get; set; }
     public DateTime? FailingSince { get; set; }
     public int ConsecutiveSyncFailures { get; set; }
+
+    /// <summary>
+    /// Set when scheduled syncs paused after failing for <c>Sync:PauseAfter</c>; they resume when an admin syncs the
+    /// account by hand or edits it (<see cref="UpdatedAt"/> after this), or a sync works again.
+    /// </summary>
+    public DateTime? SyncPausedAt { get; set; }
+
+    /// <summary>When an admin last lifted a pause: the next pause needs another <c>Sync:PauseAfter</c> of failures from here.</summary>
+    public DateTime? SyncResumedAt { get; set; }
 
     /// <summary>UIDVALIDITY of INBOX that <see cref="LastSyncedUid"/> and <see cref="HighestModSeq"/> refer to.</summary>
     public long? UidValidity { get; set; }

@@ -35,6 +35,9 @@ public sealed class EmailAccountInput
     /// <summary>The sign-in the dialog shows: the saved one, or the one just completed (never a token).</summary>
     public OAuthGrantInfo? ImapOAuthGrant { get; set; }
 
+    /// <summary>"Push (IDLE)": new mail syncs within seconds when the IMAP server offers IDLE. On by default.</summary>
+    public bool PushEnabled { get; set; } = true;
+
     /// <summary>True when editing an account that already has a stored IMAP password (read-only information).</summary>
     public bool HasStoredImapPassword { get; init; }
 
@@ -143,10 +146,23 @@ public sealed record EmailAccountSummary(
     string? ImapOAuthProvider = null,
     OAuthGrantInfo? ImapOAuth = null)
 {
+    /// <summary>"Push (IDLE)" is on for the account.</summary>
+    public bool PushEnabled { get; init; } = true;
+
+    /// <summary>The problems announced to the tenant admins and not cleared yet (a failing sync, a reconnect needed).</summary>
+    public IReadOnlyList<Alerts.AccountProblem> Problems { get; init; } = [];
+
+    /// <summary>When scheduled syncs paused after failing for long; null while they run.</summary>
+    public DateTime? SyncPausedAt { get; init; }
+
+    /// <summary>Problems and pause together, as the card's warning shows them.</summary>
+    public Alerts.AccountHealth Health => Problems.Count == 0 && SyncPausedAt is null ? Alerts.AccountHealth.Healthy : new(Problems, SyncPausedAt);
+
     public bool IsImapConfigured => !string.IsNullOrWhiteSpace(ImapHost) && !string.IsNullOrWhiteSpace(ImapUsername)
         && (HasImapPassword || ImapSignInMethod == SignInMethod.OAuth2);
 
     /// <summary>True when the account's OAuth2 grant died: scheduled syncs are stopped until an admin signs in again.</summary>
     public bool ReconnectNeeded => ImapSignInMethod == SignInMethod.OAuth2 && ImapOAuth is { ReconnectNeeded: true };
+
     public bool HasMailServer => MailServerId is not null;
 }

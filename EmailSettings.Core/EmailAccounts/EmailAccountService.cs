@@ -1,9 +1,9 @@
+using EmailSettings.Core.Alerts;
 using EmailSettings.Core.Common;
 using EmailSettings.Core.Data;
 using EmailSettings.Core.OAuth;
 using EmailSettings.Core.Secrets;
 using EmailSettings.Core.Tenancy;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 
@@ -25,15 +25,13 @@ public sealed class EmailAccountService(
     public const string UnknownServerMessage = "The selected mail server does not exist. Choose another one.";
     public const string AddressLockedMessage = "The email address cannot be changed after the account is created.";
 
+    /// <summary>The tenant's accounts in <see cref="DisplayOrder"/>: by display name ignoring case, then by id.</summary>
     public async Task<IReadOnlyList<EmailAccountSummary>> ListAsync(CancellationToken ct = default)
     {
         var tenantId = tenant.RequireTenantAdmin();
         await using var db = await dbFactory.CreateForTenantAsync(tenantId, ct);
-        var list = await Summaries(db, db.EmailAccounts
-                .Where(a => a.TenantId == tenantId)
-                .OrderByDescending(a => a.IsDefault).ThenBy(a => a.DisplayName).ThenBy(a => a.Id))
-            .ToListAsync(ct);
-        return await WithGrantsAsync(db, tenantId, list, ct);
+        var accounts = await Summaries(db, db.EmailAccounts.Where(a => a.TenantId == tenantId)).ToListAsync(ct);
+        return DisplayOrder.ByName(await WithGrantsAsync(db, tenantId, accounts, ct), a => a.DisplayName, a => a.Id);
     }
 
     public async Task<EmailAccountSummary?> GetAsync(int id, CancellationToken ct = default)
@@ -96,6 +94,7 @@ public sealed class EmailAccountService(
                 ImapUsername = a.ImapUsername,
                 ImapUseTls = a.ImapUseTls,
                 ImapPinnedCertificateSha256 = a.ImapPinnedCertificateSha256,
+                PushEnabled = a.PushEnabled,
                 HasStoredImapPassword = a.ImapPasswordProtected != null,
                 ImapSignInMethod = a.ImapSignInMethod,
                 ImapOAuthProvider = a.ImapOAuthProvider,
@@ -118,7 +117,7 @@ public sealed class EmailAccountService(
         var normalized = input.EmailAddress.Trim().ToUpperInvariant();
 
         await using var db = await dbFactory.CreateForTenantAsync(tenantId, ct);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await db.BeginTenantWriteAsync(tenantId, ct);
         if (!await db.MailServers.AnyAsync(s => s.TenantId == tenantId, ct))
         {
             return Result<EmailAccountSummary>.Invalid(
@@ -154,7 +153,7 @@ public sealed class EmailAccountService(
         {
             await db.SaveChangesAsync(ct);
         }
-        catch (DbUpdateException ex) when (ex.InnerException is SqliteException { SqliteErrorCode: 19 })
+        catch (DbUpdateException ex) when (ex.IsUniqueViolation())
         {
             // Another request added the same address between our check and this insert.
             return Result<EmailAccountSummary>.Invalid(nameof(EmailAccountInput.EmailAddress), DuplicateMessage);
@@ -175,7 +174,7 @@ public sealed class EmailAccountService(
     {
         var tenantId = tenant.RequireTenantAdmin();
         await using var db = await dbFactory.CreateForTenantAsync(tenantId, ct);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await db.BeginTenantWriteAsync(tenantId, ct);
         var account = await db.EmailAccounts.FirstOrDefaultAsync(a => a.Id == id && a.TenantId == tenantId, ct);
         if (account is null)
         {
@@ -247,8 +246,7 @@ public sealed class EmailAccountService(
         var tenantId = tenant.RequireTenantAdmin();
         await using (var db = await dbFactory.CreateForTenantAsync(tenantId, ct))
         {
-            // BEGIN IMMEDIATE (Microsoft.Data.Sqlite's default) takes the write lock first, so concurrent calls queue.
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            await using var tx = await db.BeginTenantWriteAsync(tenantId, ct);
             if (!await db.EmailAccounts.AnyAsync(a => a.Id == id && a.TenantId == tenantId, ct))
             {
                 return Result<EmailAccountSummary>.NotFound(NotFoundMessage);
@@ -296,6 +294,7 @@ public sealed class EmailAccountService(
             account.ImapPasswordProtected = secrets.Protect(SecretKind.ImapPassword, input.ImapPassword);
         }
         account.ImapPinnedCertificateSha256 = Clean(input.ImapPinnedCertificateSha256)?.ToUpperInvariant();
+        account.PushEnabled = input.PushEnabled;
         account.UpdatedAt = now;
     }
 
@@ -355,5 +354,14 @@ public sealed class EmailAccountService(
                 a.LastSyncStartedAt, a.LastSyncSucceededAt, a.LastSyncFailedAt,
                 a.LastSyncError, a.LastSyncErrorKind, a.FailingSince, a.ConsecutiveSyncFailures,
                 db.SyncedMessages.Count(m => m.EmailAccountId == a.Id),
-                a.ImapSignInMethod, a.ImapOAuthProvider, null));
+                a.ImapSignInMethod, a.ImapOAuthProvider, null)
+            {
+                PushEnabled = a.PushEnabled,
+                // An edit after the pause resumes the schedule at once (AccountAlerts.PausedAt says the same).
+                SyncPausedAt = a.SyncPausedAt != null && a.UpdatedAt <= a.SyncPausedAt ? a.SyncPausedAt : null,
+                Problems = db.AccountAlerts.Where(x => x.EmailAccountId == a.Id)
+                    .OrderBy(x => x.RaisedAt)
+                    .Select(x => new AccountProblem(x.Kind, x.Reason, x.Since, x.RaisedAt))
+                    .ToList(),
+            });
 }

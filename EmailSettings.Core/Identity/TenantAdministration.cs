@@ -103,7 +103,8 @@ public sealed class TenantAdministration(
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var existing = newTenantId is { } id
             ? await db.Tenants.FirstOrDefaultAsync(t => t.Id == id, ct)
-            : await db.Tenants.FirstOrDefaultAsync(t => EF.Functions.Collate(t.Name, "NOCASE") == name, ct);
+            // upper() on both providers (SQLite's NOCASE collation does not exist on PostgreSQL).
+            : await db.Tenants.FirstOrDefaultAsync(t => t.Name.ToUpper() == name.ToUpper(), ct);
         if (existing is not null)
         {
             return (existing, false);

@@ -19,15 +19,13 @@ public sealed class MailServerService(
 {
     public const string NotFoundMessage = "This mail server no longer exists.";
 
+    /// <summary>The tenant's servers in <see cref="DisplayOrder"/>: by name ignoring case, then by id.</summary>
     public async Task<IReadOnlyList<MailServerSummary>> ListAsync(CancellationToken ct = default)
     {
         var tenantId = tenant.RequireTenantAdmin();
         await using var db = await dbFactory.CreateForTenantAsync(tenantId, ct);
-        var list = await Summaries(db.MailServers
-                .Where(s => s.TenantId == tenantId)
-                .OrderByDescending(s => s.IsDefault).ThenBy(s => s.Name).ThenBy(s => s.Id))
-            .ToListAsync(ct);
-        return await WithGrantsAsync(db, tenantId, list, ct);
+        var servers = await Summaries(db.MailServers.Where(s => s.TenantId == tenantId)).ToListAsync(ct);
+        return DisplayOrder.ByName(await WithGrantsAsync(db, tenantId, servers, ct), s => s.Name, s => s.Id);
     }
 
     public async Task<MailServerSummary?> GetAsync(int id, CancellationToken ct = default)
@@ -119,7 +117,7 @@ public sealed class MailServerService(
         }
 
         await using var db = await dbFactory.CreateForTenantAsync(tenantId, ct);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await db.BeginTenantWriteAsync(tenantId, ct);
         var now = clock.GetUtcNow().UtcDateTime;
         var server = new MailServer
         {
@@ -175,7 +173,7 @@ public sealed class MailServerService(
     {
         var tenantId = tenant.RequireTenantAdmin();
         await using var db = await dbFactory.CreateForTenantAsync(tenantId, ct);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await db.BeginTenantWriteAsync(tenantId, ct);
         var server = await db.MailServers.AsNoTracking()
             .Where(s => s.Id == id && s.TenantId == tenantId)
             .Select(s => new { s.Name, Accounts = s.Accounts.Count })
@@ -198,8 +196,7 @@ public sealed class MailServerService(
         var tenantId = tenant.RequireTenantAdmin();
         await using (var db = await dbFactory.CreateForTenantAsync(tenantId, ct))
         {
-            // BEGIN IMMEDIATE (Microsoft.Data.Sqlite's default) takes the write lock first, so concurrent calls queue.
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            await using var tx = await db.BeginTenantWriteAsync(tenantId, ct);
             if (!await db.MailServers.AnyAsync(s => s.Id == id && s.TenantId == tenantId, ct))
             {
                 return Result<MailServerSummary>.NotFound(NotFoundMessage);

@@ -51,8 +51,10 @@ public sealed class MessageService(IDbContextFactory<EmailSettingsDbContext> dbF
         if (!string.IsNullOrWhiteSpace(search))
         {
             var pattern = $"%{EscapeLike(search.Trim())}%";
-            // SQLite's LIKE ignores case (for ASCII letters).
-            query = query.Where(m => EF.Functions.Like(m.Subject, pattern, "\\") || EF.Functions.Like(m.From, pattern, "\\"));
+            // Case-insensitive on both: SQLite's LIKE ignores case (for ASCII letters), PostgreSQL's needs ILIKE.
+            query = db.Database.IsNpgsql()
+                ? query.Where(m => EF.Functions.ILike(m.Subject, pattern, "\\") || EF.Functions.ILike(m.From, pattern, "\\"))
+                : query.Where(m => EF.Functions.Like(m.Subject, pattern, "\\") || EF.Functions.Like(m.From, pattern, "\\"));
         }
         var total = await query.CountAsync(ct);
         var items = await query

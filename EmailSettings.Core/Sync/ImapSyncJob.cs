@@ -1,10 +1,15 @@
+using EmailSettings.Core.Sync.Push;
+using Microsoft.Extensions.Logging;
 using Quartz;
 
 namespace EmailSettings.Core.Sync;
 
-/// <summary>The scheduled sync of one account: reads which account from the job data and asks the coordinator.</summary>
+/// <summary>
+/// The scheduled sync of one account: reads which account from the job data and asks the coordinator, unless the
+/// account is idle on INBOX (push keeps it current; the poll is the fallback while it is not).
+/// </summary>
 [DisallowConcurrentExecution]
-public sealed class ImapSyncJob(SyncCoordinator coordinator) : IJob
+public sealed class ImapSyncJob(SyncCoordinator coordinator, IdleWatchers watchers, ILogger<ImapSyncJob> logger) : IJob
 {
     public const string TenantIdKey = "TenantId";
     public const string AccountIdKey = "AccountId";
@@ -14,6 +19,11 @@ public sealed class ImapSyncJob(SyncCoordinator coordinator) : IJob
         var data = context.MergedJobDataMap;
         var tenantId = Guid.Parse(data.GetString(TenantIdKey)!);
         var accountId = data.GetInt(AccountIdKey);
+        if (watchers.IsIdling(tenantId, accountId))
+        {
+            logger.LogDebug("Scheduled sync of account {AccountId} skipped: it is idle on INBOX", accountId);
+            return;
+        }
         SyncOutcome outcome;
         try
         {

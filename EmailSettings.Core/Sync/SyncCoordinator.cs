@@ -1,5 +1,7 @@
+using EmailSettings.Core.Alerts;
 using EmailSettings.Core.Data;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -20,6 +22,8 @@ public sealed class SyncCoordinator : IAsyncDisposable
     private readonly IOptions<SyncOptions> options;
     private readonly TimeProvider clock;
     private readonly ILogger<SyncCoordinator> logger;
+    private readonly IServiceProvider services;
+    private ISyncOutcomeListener[]? listeners;
     private readonly CancellationToken stopping;
     private readonly CancellationTokenRegistration onStopping;
     private readonly Lock gate = new();
@@ -32,8 +36,10 @@ public sealed class SyncCoordinator : IAsyncDisposable
         IOptions<SyncOptions> options,
         TimeProvider clock,
         IHostApplicationLifetime lifetime,
+        IServiceProvider services,
         ILogger<SyncCoordinator> logger)
     {
+        this.services = services;
         this.engine = engine;
         this.dbFactory = dbFactory;
         this.options = options;
@@ -46,12 +52,13 @@ public sealed class SyncCoordinator : IAsyncDisposable
 
     /// <summary>
     /// Runs a sync of the account, or joins the one already running. Scheduled requests skip while the account
-    /// backs off after repeated failures; manual requests always run. <paramref name="ct"/> only stops waiting:
-    /// the shared run is cancelled by <see cref="CancelAsync"/> or shutdown, never by one impatient caller.
+    /// backs off after repeated failures, scheduled and push requests while its scheduled syncs are paused; manual
+    /// requests always run. <paramref name="ct"/> only stops waiting: the shared run is cancelled by
+    /// <see cref="CancelAsync"/> or shutdown, never by one impatient caller.
     /// </summary>
     internal async Task<SyncOutcome> RunAsync(Guid tenantId, int accountId, SyncTrigger trigger, CancellationToken ct)
     {
-        if (trigger == SyncTrigger.Scheduled && !IsRunning(accountId) && await IsBackingOffAsync(tenantId, accountId, ct))
+        if (trigger != SyncTrigger.Manual && !IsRunning(accountId) && await IsHeldAsync(tenantId, accountId, trigger, ct))
         {
             return SyncOutcome.Skipped;
         }
@@ -84,6 +91,31 @@ public sealed class SyncCoordinator : IAsyncDisposable
             }
         }
         return await task.WaitAsync(ct);
+    }
+
+    /// <summary>
+    /// A sync that starts after this call: waits for a run already under way (it may have looked at the mailbox before
+    /// the news the caller heard), then runs or joins one that started since. What a push needs: the server said
+    /// "new mail", so a run that began earlier is not enough.
+    /// </summary>
+    internal async Task<SyncOutcome> RunAfterCurrentAsync(Guid tenantId, int accountId, SyncTrigger trigger, CancellationToken ct)
+    {
+        await WaitForRunningAsync(tenantId, accountId, ct);
+        return await RunAsync(tenantId, accountId, trigger, ct);
+    }
+
+    /// <summary>Waits until the account's running sync (if any, and only for <paramref name="tenantId"/>) has ended.</summary>
+    internal async Task WaitForRunningAsync(Guid tenantId, int accountId, CancellationToken ct)
+    {
+        Task<SyncOutcome>? current;
+        lock (gate)
+        {
+            current = running.TryGetValue(accountId, out var run) && run.TenantId == tenantId ? run.Task : null;
+        }
+        if (current is not null)
+        {
+            await current.WaitAsync(ct);
+        }
     }
 
     private bool IsRunning(int accountId)
@@ -155,7 +187,9 @@ public sealed class SyncCoordinator : IAsyncDisposable
         try
         {
             logger.LogDebug("{Trigger} sync of account {AccountId} starts", trigger, accountId);
-            return await engine.SyncAsync(run.TenantId, accountId, run.Cts.Token);
+            var outcome = await engine.SyncAsync(run.TenantId, accountId, run.Cts.Token);
+            await TellListenersAsync(run.TenantId, accountId, trigger, outcome, run.Cts.Token);
+            return outcome;
         }
         catch (Exception ex)
         {
@@ -172,15 +206,49 @@ public sealed class SyncCoordinator : IAsyncDisposable
         }
     }
 
-    /// <summary>True when the scheduled run should wait: repeated failures, the back-off not yet over, settings unchanged since.</summary>
-    private async Task<bool> IsBackingOffAsync(Guid tenantId, int accountId, CancellationToken ct)
+    /// <summary>
+    /// Tells the listeners (alerts, idle watchers) how the run ended, inside the run: the next run of the account
+    /// waits, so they see its outcomes in order. Resolved on first use: the watchers need this coordinator themselves.
+    /// </summary>
+    private async Task TellListenersAsync(Guid tenantId, int accountId, SyncTrigger trigger, SyncOutcome outcome, CancellationToken ct)
+    {
+        listeners ??= services.GetServices<ISyncOutcomeListener>().ToArray();
+        foreach (var listener in listeners)
+        {
+            try
+            {
+                await listener.SyncEndedAsync(tenantId, accountId, trigger, outcome, ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                // Shutdown or the account's deletion: what the listener did not finish is not needed any more.
+                logger.LogDebug("{Listener} stopped with the run of account {AccountId}", listener.GetType().Name, accountId);
+            }
+            catch (Exception ex)
+            {
+                // The sync itself is recorded; an alert or a watcher that could not react is logged, not the run's failure.
+                logger.LogError(ex, "{Listener} could not handle the outcome of account {AccountId}'s sync", listener.GetType().Name, accountId);
+            }
+        }
+    }
+
+    /// <summary>
+    /// True when a scheduled or push run should not start: scheduled syncs are paused (until an edit after the pause),
+    /// or, for scheduled runs, repeated failures and the back-off not yet over, settings unchanged since.
+    /// </summary>
+    private async Task<bool> IsHeldAsync(Guid tenantId, int accountId, SyncTrigger trigger, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateForTenantAsync(tenantId, ct);
         var state = await db.EmailAccounts.AsNoTracking()
             .Where(a => a.Id == accountId && a.TenantId == tenantId)
-            .Select(a => new { a.ConsecutiveSyncFailures, a.LastSyncFailedAt, a.UpdatedAt })
+            .Select(a => new { a.ConsecutiveSyncFailures, a.LastSyncFailedAt, a.UpdatedAt, a.SyncPausedAt })
             .FirstOrDefaultAsync(ct);
-        if (state?.LastSyncFailedAt is not { } failedAt)
+        if (state is not null && AccountAlerts.PausedAt(state.SyncPausedAt, state.UpdatedAt) is { } pausedAt)
+        {
+            logger.LogInformation("{Trigger} sync of account {AccountId} skipped: scheduled syncs are paused since {PausedAt:u}", trigger, accountId, pausedAt);
+            return true;
+        }
+        if (trigger != SyncTrigger.Scheduled || state?.LastSyncFailedAt is not { } failedAt)
         {
             return false;
         }

@@ -48,7 +48,7 @@ public enum SyncOutcomeStatus
 {
     Succeeded,
     Failed,
-    /// <summary>A scheduled run skipped because the account is backing off after repeated failures.</summary>
+    /// <summary>A scheduled run skipped: the account backs off after repeated failures, its scheduled syncs are paused, or push keeps it current.</summary>
     Skipped,
     /// <summary>The account does not exist (any more) or belongs to another tenant.</summary>
     NotFound,
@@ -68,9 +68,13 @@ public sealed record SyncOutcome(SyncOutcomeStatus Status, int NewMessages = 0, 
     public static readonly SyncOutcome NotConfigured = new(SyncOutcomeStatus.NotConfigured);
 }
 
-/// <summary>Who asked for a sync: scheduled runs respect the failure back-off, manual ones do not.</summary>
+/// <summary>
+/// Who asked for a sync: scheduled runs respect the failure back-off and the pause, pushes (the server reported new
+/// mail on the account's idle connection) only the pause, manual ones neither.
+/// </summary>
 public enum SyncTrigger
 {
     Scheduled,
     Manual,
+    Push,
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using EmailSettings.Core.Common;
 using Microsoft.Extensions.Logging;
 
 namespace EmailSettings.Core.Sync;
@@ -11,24 +12,14 @@ namespace EmailSettings.Core.Sync;
 /// </summary>
 public sealed class SyncProgressNotifier(ILogger<SyncProgressNotifier> logger)
 {
-    private readonly Lock gate = new();
     private readonly ConcurrentDictionary<int, SyncProgress> running = new();
-    private Subscription[] subscribers = [];
+    private readonly TenantSubscribers<SyncProgress> subscribers = new(logger, "sync progress", p => p.TenantId);
 
     /// <summary>Number of live subscriptions, to prove components unsubscribe.</summary>
-    internal int SubscriberCount => Volatile.Read(ref subscribers).Length;
+    internal int SubscriberCount => subscribers.Count;
 
     /// <summary>Hears every event of <paramref name="tenantId"/>'s accounts until the returned handle is disposed.</summary>
-    internal IDisposable Subscribe(Guid tenantId, Func<SyncProgress, Task> handler)
-    {
-        ArgumentNullException.ThrowIfNull(handler);
-        var subscription = new Subscription(this, tenantId, handler);
-        lock (gate)
-        {
-            subscribers = [.. subscribers, subscription];
-        }
-        return subscription;
-    }
+    internal IDisposable Subscribe(Guid tenantId, Func<SyncProgress, Task> handler) => subscribers.Subscribe(tenantId, handler);
 
     /// <summary>The latest event of every running sync of the tenant.</summary>
     internal IReadOnlyList<SyncProgress> GetRunning(Guid tenantId) =>
@@ -41,7 +32,7 @@ public sealed class SyncProgressNotifier(ILogger<SyncProgressNotifier> logger)
     internal bool IsSyncing(Guid tenantId, int accountId) => GetRunning(tenantId, accountId) is not null;
 
     /// <summary>Records the event and tells each subscriber of its tenant, one after another; a failing subscriber is logged and skipped.</summary>
-    internal async Task PublishAsync(SyncProgress progress)
+    internal Task PublishAsync(SyncProgress progress)
     {
         if (progress.IsRunning)
         {
@@ -51,39 +42,6 @@ public sealed class SyncProgressNotifier(ILogger<SyncProgressNotifier> logger)
         {
             running.TryRemove(progress.AccountId, out _);
         }
-
-        foreach (var subscription in Volatile.Read(ref subscribers))
-        {
-            if (subscription.TenantId != progress.TenantId)
-            {
-                continue;
-            }
-            try
-            {
-                await subscription.Handler(progress);
-            }
-            catch (Exception ex)
-            {
-                // One broken circuit (disconnected, disposed renderer) must not stop the sync or the other pages.
-                logger.LogWarning(ex, "A sync progress subscriber of tenant {TenantId} failed on {Kind} for account {AccountId}",
-                    progress.TenantId, progress.Kind, progress.AccountId);
-            }
-        }
-    }
-
-    private void Remove(Subscription subscription)
-    {
-        lock (gate)
-        {
-            subscribers = subscribers.Where(s => !ReferenceEquals(s, subscription)).ToArray();
-        }
-    }
-
-    private sealed class Subscription(SyncProgressNotifier owner, Guid tenantId, Func<SyncProgress, Task> handler) : IDisposable
-    {
-        public Guid TenantId { get; } = tenantId;
-        public Func<SyncProgress, Task> Handler { get; } = handler;
-
-        public void Dispose() => owner.Remove(this);
+        return subscribers.PublishAsync(progress);
     }
 }

@@ -10,6 +10,7 @@ namespace EmailSettings.Tests.EndToEnd;
 /// The acceptance journey of a new tenant admin, in Chromium against the real Portal on Kestrel, the in-process SMTP
 /// server and a real Dovecot, over a fresh database. Screenshots of every step go to screenshots/journey/.
 /// </summary>
+[Trait("Category", "Integration")]
 public class TenantAdminJourneyTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
 {
     private const string SmtpUser = "mailer@journey.test";
@@ -27,13 +28,13 @@ public class TenantAdminJourneyTests(BrowserFixture browser) : IClassFixture<Bro
         dovecot.DeliverToMaildir(ImapUser, Enumerable.Range(1, 3).Select(n => DovecotServer.CreateMessage(n)));
 
         // A long interval: the only scheduled sync is the immediate one after saving; later syncs are the clicks.
-        await using var app = new PortalApp(JourneySettings.Values);
-        await using var tab = await browser.NewPageAsync(app.BaseUrl);
+        await using var app = PortalTestApp.StartDevelopment(JourneySettings.Values);
+        await using var tab = await browser.NewPageAsync(app.BaseUri);
         var page = tab.Page;
         var shots = new Screenshots(tab, "journey");
 
         // Sign in as the tenant admin; the empty page says where to start.
-        await page.SignInAndOpenAsync(app.BaseUrl.ToString(), TestUsers.DemoAdmin);
+        await page.SignInAndOpenAsync(app.BaseUri.ToString(), TestUsers.DemoAdmin);
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Email Settings", Level = 1 })).ToBeVisibleAsync();
         await Expect(page.GetByText("No mail servers yet")).ToBeVisibleAsync();
         await Expect(page.GetByText("Start here: add the SMTP server your email is sent through.")).ToBeVisibleAsync();

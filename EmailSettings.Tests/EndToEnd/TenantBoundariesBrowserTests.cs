@@ -13,6 +13,7 @@ namespace EmailSettings.Tests.EndToEnd;
 /// Several browsers on one running Portal: two of the same tenant share a sync live, another tenant's admin sees
 /// none of it, and a user without the Tenant Admin role is refused. Screenshots go to screenshots/boundaries/.
 /// </summary>
+[Trait("Category", "Integration")]
 public class TenantBoundariesBrowserTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
 {
     private const string ImapUser = "support@boundaries.test";
@@ -25,13 +26,13 @@ public class TenantBoundariesBrowserTests(BrowserFixture browser) : IClassFixtur
         await using var dovecot = await DovecotServer.StartAsync();
         dovecot.AddUser(ImapUser, ImapPassword);
         dovecot.DeliverToMaildir(ImapUser, Enumerable.Range(1, 2).Select(n => DovecotServer.CreateMessage(n)));
-        await using var app = new PortalApp(JourneySettings.Values);
-        var baseUrl = app.BaseUrl.ToString();
+        await using var app = PortalTestApp.StartDevelopment(JourneySettings.Values);
+        var baseUrl = app.BaseUri.ToString();
         var accountId = await SeedSyncingAccountAsync(app, dovecot);
 
-        await using var first = await browser.NewPageAsync(app.BaseUrl);
-        await using var second = await browser.NewPageAsync(app.BaseUrl);
-        await using var northwind = await browser.NewPageAsync(app.BaseUrl);
+        await using var first = await browser.NewPageAsync(app.BaseUri);
+        await using var second = await browser.NewPageAsync(app.BaseUri);
+        await using var northwind = await browser.NewPageAsync(app.BaseUri);
         var firstShots = new Screenshots(first, "boundaries/first-browser");
         var secondShots = new Screenshots(second, "boundaries/second-browser");
         var northwindShots = new Screenshots(northwind, "boundaries/other-tenant");
@@ -93,8 +94,8 @@ public class TenantBoundariesBrowserTests(BrowserFixture browser) : IClassFixtur
     [Fact]
     public async Task A_user_without_the_tenant_admin_role_is_refused_the_settings_and_the_messages()
     {
-        await using var app = new PortalApp(JourneySettings.Values);
-        await using var tab = await browser.NewPageAsync(app.BaseUrl);
+        await using var app = PortalTestApp.StartDevelopment(JourneySettings.Values);
+        await using var tab = await browser.NewPageAsync(app.BaseUri);
         var page = tab.Page;
         var shots = new Screenshots(tab, "boundaries/member");
 
@@ -117,20 +118,6 @@ public class TenantBoundariesBrowserTests(BrowserFixture browser) : IClassFixtur
     private static TestUser NorthwindAdmin { get; } =
         new(DemoUsers.NorthwindTenantId, DemoUsers.NorthwindAdminEmail, DemoUsers.Password, IsTenantAdmin: true);
 
-    /// <summary>A server and an account with IMAP on Dovecot (its certificate pinned), saved as the admin would.</summary>
-    private static async Task<int> SeedSyncingAccountAsync(PortalApp app, DovecotServer dovecot)
-    {
-        await using var scope = app.Services.CreateScopeForTenant(DemoTenant.Id);
-        var servers = scope.ServiceProvider.GetRequiredService<MailServerService>();
-        var accounts = scope.ServiceProvider.GetRequiredService<EmailAccountService>();
-        var server = (await servers.CreateAsync(new MailServerInput { Name = "Boundaries SMTP", SmtpHost = "smtp.boundaries.test" })).Value!;
-        var account = await accounts.CreateAsync(new EmailAccountInput
-        {
-            EmailAddress = ImapUser, DisplayName = "Support Inbox", MailServerId = server.Id,
-            ImapHost = dovecot.Host, ImapPort = dovecot.ImapPort, ImapUsername = ImapUser, ImapPassword = ImapPassword,
-            ImapPinnedCertificateSha256 = dovecot.CertificateSha256,
-        });
-        account.Succeeded.Should().BeTrue(string.Join(" ", account.FieldErrors.Values));
-        return account.Value!.Id;
-    }
+    private static Task<int> SeedSyncingAccountAsync(PortalTestApp app, DovecotServer dovecot) =>
+        app.SeedSyncingAccountAsync(dovecot, ImapUser, ImapPassword, "Boundaries SMTP", "smtp.boundaries.test");
 }

@@ -19,6 +19,7 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        ExternalServers.Starting("Chromium");
         if (!File.Exists(ChromiumPath))
         {
             throw new InvalidOperationException($"Chromium is missing at {ChromiumPath}: install it with `apt-get install chromium` (test.sh does this).");
@@ -119,12 +120,29 @@ public sealed class BrowserPage : IAsyncDisposable
     /// <summary>Saves a full-page PNG under the screenshot folder and returns its path.</summary>
     public async Task<string> ScreenshotAsync(string name)
     {
-        // A name may hold a sub-folder ("journey/01-empty-page") to keep one test's steps together.
-        var path = Path.Combine(BrowserFixture.ScreenshotFolder, name + ".png");
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var path = ScreenshotPath(name);
         // A full-page shot of a scrolled page draws the fixed app bar mid-page.
         await Page.EvaluateAsync("() => window.scrollTo(0, 0)");
         await Page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true, Animations = ScreenshotAnimations.Disabled });
+        return path;
+    }
+
+    /// <summary>
+    /// Saves the viewport as it is (scrolled, focus rings and open tooltips included; a full-page shot scrolls to the
+    /// top first, which moves a tooltip away) and returns its path.
+    /// </summary>
+    public async Task<string> ScreenshotViewportAsync(string name)
+    {
+        var path = ScreenshotPath(name);
+        await Page.ScreenshotAsync(new PageScreenshotOptions { Path = path });
+        return path;
+    }
+
+    private static string ScreenshotPath(string name)
+    {
+        // A name may hold a sub-folder ("journey/01-empty-page") to keep one test's steps together.
+        var path = Path.Combine(BrowserFixture.ScreenshotFolder, name + ".png");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         return path;
     }
 

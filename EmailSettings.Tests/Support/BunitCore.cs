@@ -4,15 +4,18 @@ using EmailSettings.Core.EmailAccounts;
 using EmailSettings.Core.MailServers;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using MudBlazor;
 using MudBlazor.Services;
 
 namespace EmailSettings.Tests.Support;
 
 /// <summary>
-/// A bUnit context for Portal components over the real Core: <see cref="CoreTestHost"/> (its own SQLite file) acting as
+/// The one bUnit set-up for Portal components over the real Core: <see cref="CoreTestHost"/> (its own SQLite file) acting as
 /// an admin of <see cref="CoreTestHost.TenantA"/>, MudBlazor services, an interactive Server renderer, and the providers
 /// (popover, dialog, snackbar) that the layout normally renders. Dispose with <c>await using</c>.
+/// <see cref="For"/> puts it over a host a test already has (for example a sync test bed's), acting for any tenant;
+/// <see cref="WithoutCore"/> serves components that get everything through parameters.
 /// </summary>
 /// <example>
 /// <code>
@@ -24,11 +27,14 @@ namespace EmailSettings.Tests.Support;
 /// </example>
 public sealed class BunitCore : IAsyncDisposable
 {
+    private readonly CoreTestHost? core;
+    private readonly bool ownsCore;
     private IRenderedComponent<ContainerFragment>? providers;
 
-    private BunitCore(CoreTestHost core, Guid tenantId)
+    private BunitCore(CoreTestHost? core, Guid tenantId, bool ownsCore)
     {
-        Core = core;
+        this.core = core;
+        this.ownsCore = ownsCore;
         TenantId = tenantId;
         Context = new BunitContext();
         Context.JSInterop.Mode = JSRuntimeMode.Loose;
@@ -39,14 +45,22 @@ public sealed class BunitCore : IAsyncDisposable
             o.SnackbarConfiguration.ShowTransitionDuration = 0;
             o.SnackbarConfiguration.HideTransitionDuration = 0;
         });
-        // Everything MudBlazor and bUnit do not provide (the Core services, TimeProvider) comes from one scope of the Core host.
-        Context.Services.AddFallbackServiceProvider(core.Scope(tenantId));
+        if (core is null)
+        {
+            Context.Services.AddLogging();
+        }
+        else
+        {
+            // Everything MudBlazor and bUnit do not provide (the Core services, TimeProvider) comes from one scope of the Core host.
+            Context.Services.AddFallbackServiceProvider(core.Scope(tenantId));
+        }
         // After the services: setting it builds the renderer, which locks the service collection.
         Context.SetRendererInfo(new RendererInfo("Server", isInteractive: true));
     }
 
     public BunitContext Context { get; }
-    public CoreTestHost Core { get; }
+
+    public CoreTestHost Core => core ?? throw new InvalidOperationException("This context was made WithoutCore().");
     public Guid TenantId { get; }
 
     /// <summary>The rendered MudPopoverProvider, MudDialogProvider and MudSnackbarProvider: open dialogs and snackbars render here.</summary>
@@ -60,11 +74,43 @@ public sealed class BunitCore : IAsyncDisposable
         b.CloseComponent();
     });
 
-    public static async Task<BunitCore> CreateAsync()
+    /// <param name="configure">
+    /// Changes the Core host before it is built, as <see cref="CoreTestHost.CreateAsync"/> does. Settings detection looks
+    /// nothing up on the network unless it sets "Autodetect:Enabled" again (tests reach no internet; AutodetectWorld is local).
+    /// </param>
+    public static async Task<BunitCore> CreateAsync(Action<HostApplicationBuilder>? configure = null)
     {
-        var core = await CoreTestHost.CreateAsync();
-        return new BunitCore(core, core.TenantA);
+        var core = await CoreTestHost.CreateAsync(builder =>
+        {
+            builder.Configuration["Autodetect:Enabled"] = "false";
+            configure?.Invoke(builder);
+        });
+        return new BunitCore(core, core.TenantA, ownsCore: true);
     }
+
+    /// <summary>A context over <paramref name="core"/> acting as an admin of <paramref name="tenantId"/>; the host stays the caller's.</summary>
+    public static BunitCore For(CoreTestHost core, Guid tenantId) => new(core, tenantId, ownsCore: false);
+
+    /// <summary>MudBlazor, logging and the interactive renderer only, for components that take their data as parameters.</summary>
+    public static BunitCore WithoutCore() => new(null, Guid.Empty, ownsCore: false);
+
+    /// <summary>Renders a component in this context (with <see cref="Providers"/> rendered first, as the layout does).</summary>
+    public IRenderedComponent<TComponent> Render<TComponent>(Action<ComponentParameterCollectionBuilder<TComponent>>? parameters = null)
+        where TComponent : IComponent
+    {
+        _ = Providers;
+        return Context.Render(parameters);
+    }
+
+    /// <summary>Renders a fragment in this context (with <see cref="Providers"/> rendered first).</summary>
+    public IRenderedComponent<ContainerFragment> Render(RenderFragment fragment)
+    {
+        _ = Providers;
+        return Context.Render(fragment);
+    }
+
+    /// <summary>Disposes every rendered component, as closing the page does.</summary>
+    public Task DisposeComponentsAsync() => Context.DisposeComponentsAsync();
 
     /// <summary>A Core service acting as this context's tenant admin, for arranging data and checking what was stored.</summary>
     public T Get<T>() where T : notnull => Core.Get<T>(TenantId);
@@ -106,6 +152,9 @@ public sealed class BunitCore : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Context.DisposeAsync();
-        await Core.DisposeAsync();
+        if (ownsCore)
+        {
+            await core!.DisposeAsync();
+        }
     }
 }

@@ -9,30 +9,54 @@ using Microsoft.Extensions.Logging;
 namespace EmailSettings.Tests.Support;
 
 /// <summary>
-/// The Core as the Portal wires it (same DI extension), over a fresh SQLite file in its own temp folder,
-/// with two tenants and a tenant context the test sets per scope. Logs are captured.
+/// The Core as the Portal wires it (same DI extension), over a fresh database: a SQLite file in its own temp folder
+/// (the default) or a new database on the test run's <see cref="PostgresServer"/>; with two tenants and a tenant
+/// context the test sets per scope. Logs are captured. The host is built, not started (no Quartz schedule runs).
 /// </summary>
+/// <remarks>
+/// The one Core host of the tests and the benchmarks (which compile this file too), so it has no test-framework code.
+/// </remarks>
 public sealed class CoreTestHost : IAsyncDisposable
 {
     private readonly List<AsyncServiceScope> scopes = [];
+    private readonly PostgresServer? postgres;
+    private readonly string? postgresDatabase;
 
-    private CoreTestHost(IHost host, string folder)
+    private CoreTestHost(IHost host, string folder, DatabaseProvider provider, PostgresServer? postgres, string? postgresDatabase)
     {
         Host = host;
         Folder = folder;
+        Provider = provider;
+        this.postgres = postgres;
+        this.postgresDatabase = postgresDatabase;
     }
 
     public IHost Host { get; }
     public string Folder { get; }
+    public DatabaseProvider Provider { get; }
+
+    /// <summary>The SQLite file (SQLite only).</summary>
     public string DatabasePath => Path.Combine(Folder, "test.db");
+
+    /// <summary>The connection string the Core was given.</summary>
+    public string ConnectionString => Services.GetRequiredService<DatabaseOptions>().ConnectionString;
     public IServiceProvider Services => Host.Services;
     public CapturedLogs Logs => Services.GetRequiredService<CapturedLogs>();
     public Guid TenantA { get; } = Guid.Parse("aaaaaaaa-0000-0000-0000-000000000001");
     public Guid TenantB { get; } = Guid.Parse("bbbbbbbb-0000-0000-0000-000000000002");
 
+    /// <summary>A host on <paramref name="provider"/>; see <see cref="CreateAsync(Action{HostApplicationBuilder}, string, DatabaseProvider, bool, IEnumerable{KeyValuePair{string, string}})"/>.</summary>
+    public static Task<CoreTestHost> CreateAsync(DatabaseProvider provider, Action<HostApplicationBuilder>? configure = null,
+        IEnumerable<KeyValuePair<string, string?>>? settings = null) =>
+        CreateAsync(configure, folder: null, provider, settings: settings);
+
+    /// <param name="configure">Runs after the Core is registered: extra configuration or services.</param>
+    /// <param name="folder">Content root (and SQLite folder); a new temp folder when null.</param>
+    /// <param name="provider">SQLite file or a new database on the shared test PostgreSQL.</param>
+    /// <param name="captureLogs">False: no logger at all (benchmarks), instead of every entry kept in <see cref="Logs"/>.</param>
     /// <param name="settings">Configuration seen while the Core registers itself (OAuth providers are read then).</param>
     public static async Task<CoreTestHost> CreateAsync(Action<HostApplicationBuilder>? configure = null, string? folder = null,
-        IEnumerable<KeyValuePair<string, string?>>? settings = null)
+        DatabaseProvider provider = DatabaseProvider.Sqlite, bool captureLogs = true, IEnumerable<KeyValuePair<string, string?>>? settings = null)
     {
         folder ??= TempFolder.Create("emailsettings-core");
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
@@ -41,19 +65,36 @@ public sealed class CoreTestHost : IAsyncDisposable
             EnvironmentName = "Testing",
             DisableDefaults = true,
         });
-        builder.Configuration[$"ConnectionStrings:{DatabaseOptions.ConnectionStringName}"] = $"Data Source={Path.Combine(folder, "test.db")}";
+        PostgresServer? postgres = null;
+        string? postgresDatabase = null;
+        if (provider == DatabaseProvider.Postgres)
+        {
+            postgres = await PostgresServer.SharedAsync();
+            postgresDatabase = await postgres.CreateDatabaseAsync("core");
+            builder.Configuration[DatabaseOptions.ProviderKey] = nameof(DatabaseProvider.Postgres);
+            builder.Configuration[DatabaseOptions.ConnectionStringKey] = postgres.ConnectionString(postgresDatabase);
+        }
+        else
+        {
+            builder.Configuration[DatabaseOptions.ConnectionStringKey] = $"Data Source={Path.Combine(folder, "test.db")}";
+        }
+        // Beside the database file on SQLite; the same place on PostgreSQL, so tests can find it on both.
+        builder.Configuration[DatabaseOptions.KeysPathKey] = Path.Combine(folder, "keys");
         foreach (var (key, value) in settings ?? [])
         {
             builder.Configuration[key] = value;
         }
         var logs = new CapturedLogs();
         builder.Services.AddSingleton(logs);
-        builder.Logging.AddProvider(logs).SetMinimumLevel(LogLevel.Trace);
+        if (captureLogs)
+        {
+            builder.Logging.AddProvider(logs).SetMinimumLevel(LogLevel.Trace);
+        }
         builder.AddEmailSettingsCore();
         builder.AddTenantContext<TestTenantContext>();
         configure?.Invoke(builder);
 
-        var host = new CoreTestHost(builder.Build(), folder);
+        var host = new CoreTestHost(builder.Build(), folder, provider, postgres, postgresDatabase);
         await host.Services.InitializeEmailSettingsDatabaseAsync(seedDemoTenant: false);
         await using var db = await host.CreateDbContextAsync();
         db.Tenants.AddRange(
@@ -71,12 +112,19 @@ public sealed class CoreTestHost : IAsyncDisposable
     /// <summary>A new DI scope acting as the given caller; disposed with the host.</summary>
     public IServiceProvider Scope(Guid? tenantId, bool isAdmin = true)
     {
+        var scope = CreateScope(tenantId, isAdmin);
+        scopes.Add(scope);
+        return scope.ServiceProvider;
+    }
+
+    /// <summary>A new DI scope acting as the given caller, for the caller to dispose (for loops that make many).</summary>
+    public AsyncServiceScope CreateScope(Guid? tenantId, bool isAdmin = true)
+    {
         var scope = Services.CreateAsyncScope();
         var context = scope.ServiceProvider.GetRequiredService<TestTenantContext>();
         context.TenantId = tenantId;
         context.IsTenantAdmin = isAdmin;
-        scopes.Add(scope);
-        return scope.ServiceProvider;
+        return scope;
     }
 
     /// <summary>A context that sees every tenant's rows, for assertions on what is really stored.</summary>
@@ -98,6 +146,10 @@ public sealed class CoreTestHost : IAsyncDisposable
             Host.Dispose();
         }
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (postgres is not null)
+        {
+            await postgres.DropDatabaseAsync(postgresDatabase!);
+        }
         TempFolder.Delete(Folder);
     }
 }

@@ -150,6 +150,7 @@ public sealed class DovecotServer : IAsyncDisposable
             throw new PlatformNotSupportedException(WindowsNotSupported);
         }
 
+        ExternalServers.Starting("Dovecot");
         var server = new DovecotServer(certificate ?? TestCertificates.SharedLocalhost) { extraConfigLines = extraConfig, oauth2 = oauth2 };
         if (oauth2?.SubmissionRelayPort is not null)
         {

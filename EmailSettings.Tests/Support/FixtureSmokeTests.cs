@@ -12,6 +12,7 @@ using Xunit.Abstractions;
 
 namespace EmailSettings.Tests.Support;
 
+[Trait("Category", "Integration")]
 public sealed class FixtureSmokeTests(ITestOutputHelper output)
 {
     private const string User = "alice@example.com";
@@ -201,7 +202,7 @@ public sealed class FixtureSmokeTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Dovecot_bulk_maildir_delivery_of_10000_messages_and_first_select_take_seconds()
+    public async Task Dovecot_bulk_maildir_delivery_of_10000_messages_shows_them_all_on_the_first_select()
     {
         const int count = 10_000;
         await using var dovecot = await DovecotServer.StartAsync();
@@ -225,8 +226,8 @@ public sealed class FixtureSmokeTests(ITestOutputHelper output)
         output.WriteLine(
             $"CreateMessage x{count}: {create.ElapsedMilliseconds} ms; DeliverToMaildir: {deliver.ElapsedMilliseconds} ms; " +
             $"first SELECT: {select.ElapsedMilliseconds} ms (root {DovecotServer.TempRoot})");
+        // The times are printed for the record; the sync benchmarks (docs/benchmarks.md) measure this set-up, not a test.
         client.Inbox.Count.Should().Be(count);
-        (create.Elapsed + deliver.Elapsed + select.Elapsed).Should().BeLessThan(TimeSpan.FromSeconds(30));
     }
 
     [Theory]

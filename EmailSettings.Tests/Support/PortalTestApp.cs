@@ -1,4 +1,3 @@
-using System.Net;
 using EmailSettings.Core.Data;
 using EmailSettings.Core.Tenancy;
 using Microsoft.AspNetCore.Hosting;
@@ -6,6 +5,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -13,20 +13,38 @@ using Microsoft.Extensions.Logging;
 namespace EmailSettings.Tests.Support;
 
 /// <summary>
-/// The real Portal (Program.cs, cookie sign-in, antiforgery, Blazor prerendering) in memory over a temp SQLite file,
-/// with two tenants that each have an admin and a user without the role. Logs are captured.
-/// Browser-like clients keep cookies and do not follow redirects, so tests see every redirect.
+/// The one WebApplicationFactory: the real Portal (Program.cs: migrations, cookie sign-in, antiforgery, Blazor
+/// prerendering, MudBlazor) over a temp SQLite file and key ring in its own folder. Logs are captured.
+/// In memory for HTTP tests (<see cref="StartAsync"/>, with two tenants and their users), or on Kestrel at a free
+/// port for a browser: <see cref="StartAsync"/> with <c>kestrel: true</c>, or <see cref="StartDevelopment"/> for the
+/// portal exactly as <c>dotnet run</c> starts it (Development, demo tenants and users seeded).
 /// </summary>
-public sealed class PortalTestApp : WebApplicationFactory<Program>
+/// <remarks>
+/// This part has no test-framework code so that the benchmarks can compile it too; the test users and signed-in
+/// clients are in PortalTestApp.Users.cs.
+/// </remarks>
+public sealed partial class PortalTestApp : WebApplicationFactory<Program>
 {
     private readonly string environment;
     private readonly List<AsyncServiceScope> scopes = [];
     private readonly IReadOnlyDictionary<string, string?> settings;
+    private readonly bool captureLogs;
+    private readonly Action<IServiceCollection>? services;
 
-    public PortalTestApp(string environment = "Testing", string? folder = null, IReadOnlyDictionary<string, string?>? settings = null)
+    /// <param name="services">Changes the app's services after Program.cs registered its own (e.g. the detector's HttpClient handler pointed at AutodetectWorld).</param>
+    public PortalTestApp(string environment = "Testing", string? folder = null, IReadOnlyDictionary<string, string?>? settings = null,
+        Action<IServiceCollection>? services = null)
+        : this(environment, folder, settings, captureLogs: true, services)
+    {
+    }
+
+    private PortalTestApp(string environment, string? folder, IReadOnlyDictionary<string, string?>? settings, bool captureLogs,
+        Action<IServiceCollection>? services)
     {
         this.environment = environment;
         this.settings = settings ?? new Dictionary<string, string?>();
+        this.captureLogs = captureLogs;
+        this.services = services;
         Folder = folder ?? TempFolder.Create("emailsettings-portal");
     }
 
@@ -37,39 +55,35 @@ public sealed class PortalTestApp : WebApplicationFactory<Program>
 
     public Guid TenantA { get; } = Guid.Parse("aaaaaaaa-0000-0000-0000-000000000001");
     public Guid TenantB { get; } = Guid.Parse("bbbbbbbb-0000-0000-0000-000000000002");
-    public TestUser AdminA { get; private set; } = default!;
-    public TestUser UserA { get; private set; } = default!;
-    public TestUser AdminB { get; private set; } = default!;
-    public TestUser UserB { get; private set; } = default!;
 
     /// <summary>The Kestrel address (e.g. http://127.0.0.1:41234) when started with a real server for a browser.</summary>
     public string BaseUrl { get; private set; } = "http://localhost";
 
+    /// <summary><see cref="BaseUrl"/> as a URI ending in a slash, e.g. for <c>BrowserFixture.NewPageAsync</c>.</summary>
+    public Uri BaseUri => new(BaseUrl.EndsWith('/') ? BaseUrl : BaseUrl + "/");
+
     /// <summary>
-    /// Starts the app and creates "Tenant A" and "Tenant B" with admin@a.test/user@a.test and admin@b.test/user@b.test.
-    /// With <paramref name="kestrel"/> the app listens on a free local port (<see cref="BaseUrl"/>) for Playwright.
+    /// The portal as <c>dotnet run</c> starts it: Development environment (the README's demo tenants and users are
+    /// seeded, see <c>TestUsers.DemoAdmin</c>), on Kestrel at a free local port (<see cref="BaseUri"/>).
     /// </summary>
-    /// <param name="settings">Extra configuration seen by Program.cs, for example <c>["Auth:RevalidationInterval"] = "00:00:00.2"</c>.</param>
-    public static async Task<PortalTestApp> StartAsync(string environment = "Testing", string? folder = null, bool kestrel = false,
-        IReadOnlyDictionary<string, string?>? settings = null)
+    /// <param name="settings">Extra configuration seen by Program.cs, for example <c>["Sync:Interval"] = "01:00:00"</c>.</param>
+    /// <param name="captureLogs">False keeps no log entries in memory (for measurements such as memory per circuit).</param>
+    public static PortalTestApp StartDevelopment(IReadOnlyDictionary<string, string?>? settings = null, bool captureLogs = true)
     {
-        var app = new PortalTestApp(environment, folder, settings);
-        if (kestrel)
-        {
-            app.UseKestrel(0);
-            app.StartServer();
-            app.BaseUrl = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>()
-                .Addresses.First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal);
-        }
-        else
-        {
-            _ = app.Server;
-        }
-        app.AdminA = await TestUsers.CreateAsync(app.Services, app.TenantA, "admin@a.test", isTenantAdmin: true, tenantName: "Tenant A");
-        app.UserA = await TestUsers.CreateAsync(app.Services, app.TenantA, "user@a.test", isTenantAdmin: false, tenantName: "Tenant A");
-        app.AdminB = await TestUsers.CreateAsync(app.Services, app.TenantB, "admin@b.test", isTenantAdmin: true, tenantName: "Tenant B");
-        app.UserB = await TestUsers.CreateAsync(app.Services, app.TenantB, "user@b.test", isTenantAdmin: false, tenantName: "Tenant B");
+        var app = new PortalTestApp("Development", folder: null, settings, captureLogs, services: null);
+        app.StartKestrel();
         return app;
+    }
+
+    private void StartKestrel()
+    {
+        UseKestrel(0);
+        StartServer();
+        var address = Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        BaseUrl = address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal)
+            .Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal)
+            .Replace("localhost", "127.0.0.1", StringComparison.Ordinal)
+            .TrimEnd('/');
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -77,26 +91,28 @@ public sealed class PortalTestApp : WebApplicationFactory<Program>
         builder.UseEnvironment(environment);
         // Outside Development the framework only serves published assets; the browser tests need blazor.web.js and MudBlazor's.
         builder.UseStaticWebAssets();
+        // UseSetting (not ConfigureAppConfiguration) so Program.cs sees these while it registers the Core.
         builder.UseSetting($"ConnectionStrings:{DatabaseOptions.ConnectionStringName}", ConnectionString);
+        builder.UseSetting("DataProtection:KeysPath", Path.Combine(Folder, "keys"));
+        // Tests reach no internet: settings detection answers from the presets only, unless a test points it at AutodetectWorld.
+        builder.UseSetting("Autodetect:Enabled", "false");
         foreach (var (key, value) in settings)
         {
             builder.UseSetting(key, value);
         }
-        builder.ConfigureLogging(logging => logging.AddProvider(Logs).SetMinimumLevel(LogLevel.Debug));
+        if (captureLogs)
+        {
+            builder.ConfigureLogging(logging => logging.AddProvider(Logs).SetMinimumLevel(LogLevel.Debug));
+        }
+        if (services is not null)
+        {
+            builder.ConfigureTestServices(services);
+        }
     }
 
     /// <summary>A client that behaves like a browser tab: keeps cookies, shows redirects instead of following them.</summary>
     public HttpClient CreateBrowserClient() =>
         CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
-
-    /// <summary>A browser client signed in as <paramref name="user"/> through the sign-in form.</summary>
-    public async Task<HttpClient> SignedInClientAsync(TestUser user)
-    {
-        var client = CreateBrowserClient();
-        var response = await client.SignInAsync(user.Email, user.Password);
-        response.StatusCode.Should().Be(HttpStatusCode.Redirect, $"{user.Email} should be able to sign in");
-        return client;
-    }
 
     /// <summary>
     /// A DI scope of the running app whose Core services act for <paramref name="tenantId"/>, the way background jobs
@@ -125,40 +141,5 @@ public sealed class PortalTestApp : WebApplicationFactory<Program>
         await base.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         TempFolder.Delete(Folder);
-    }
-}
-
-public static class PortalClientExtensions
-{
-    public const string SignInPath = "/account/sign-in";
-
-    /// <summary>
-    /// Signs in as a browser does: opens the sign-in page (with the return URL, if any), reads the form with its
-    /// antiforgery token and posts it. Returns the post's response (a redirect on success, the page again on failure).
-    /// </summary>
-    public static async Task<HttpResponseMessage> SignInAsync(this HttpClient client, string email, string password, string? returnUrl = null)
-    {
-        var page = returnUrl is null ? SignInPath : $"{SignInPath}?ReturnUrl={Uri.EscapeDataString(returnUrl)}";
-        return await client.SubmitSignInFormAsync(page, email, password);
-    }
-
-    /// <summary>Posts the sign-in form found at <paramref name="signInPageUrl"/> (e.g. a redirect's Location).</summary>
-    public static async Task<HttpResponseMessage> SubmitSignInFormAsync(this HttpClient client, string signInPageUrl, string email, string password)
-    {
-        var html = await client.GetStringAsync(signInPageUrl);
-        var form = HtmlForm.Parse(html, "form[method=post]");
-        return await client.PostAsync(form.Action ?? signInPageUrl, form.Content(new Dictionary<string, string>
-        {
-            ["Input.Email"] = email,
-            ["Input.Password"] = password,
-        }));
-    }
-
-    /// <summary>The path and query a redirect points to, whether the Location is absolute or relative.</summary>
-    public static string RedirectTarget(this HttpResponseMessage response)
-    {
-        response.StatusCode.Should().Be(HttpStatusCode.Redirect);
-        var location = response.Headers.Location!;
-        return location.IsAbsoluteUri ? location.PathAndQuery : location.OriginalString;
     }
 }

@@ -82,6 +82,7 @@ public sealed class SmtpTestServer : IAsyncDisposable
     /// <summary>Starts all three endpoints and returns once they accept connections.</summary>
     public static async Task<SmtpTestServer> StartAsync(X509Certificate2? certificate = null, CancellationToken ct = default)
     {
+        ExternalServers.Starting("the SMTP test server");
         var server = new SmtpTestServer(certificate ?? TestCertificates.SharedLocalhost);
         try
         {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using EmailSettings.Core.Autodetect;
+using EmailSettings.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
@@ -38,12 +39,14 @@ public sealed class AutodetectTimeLimitTests(AutodetectWorld world)
     public async Task A_source_that_answered_before_the_limit_counts_when_an_earlier_one_never_answers()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var services = world.CreateServices(new Dictionary<string, string?> { ["RequestTimeout"] = "00:00:05" }, clock);
+        var logs = new CapturedLogs();
+        await using var services = world.CreateServices(new Dictionary<string, string?> { ["RequestTimeout"] = "00:00:05" }, clock, logs);
         var detector = services.GetRequiredService<MailSettingsDetector>();
 
         var detection = detector.DetectAsync("a@late.test");
+        // The ISPDB's answer must have been read, not only requested, before the clock passes the limit.
         await MailSettingsDetectorTests.WaitUntilAsync(() =>
-            world.Web.Requests.Contains(AutodetectWorld.IspdbUrl + "late.test")
+            logs.Entries.Any(e => e.Contains($"lookup {AutodetectWorld.IspdbUrl}late.test answered: Found", StringComparison.Ordinal))
             && world.Web.Requests.Contains("https://autoconfig.late.test/mail/config-v1.1.xml?emailaddress=a%40late.test"));
         detection.IsCompleted.Should().BeFalse("autoconfig.late.test comes first in the order and has not answered");
         clock.Advance(TimeSpan.FromSeconds(5));

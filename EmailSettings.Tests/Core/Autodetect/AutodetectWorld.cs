@@ -78,7 +78,29 @@ public sealed class AutodetectWorld : IAsyncLifetime
     /// The services a host gets from <see cref="AutodetectRegistration.AddMailSettingsAutodetect"/>, pointed at this world:
     /// DNS server, ISPDB URL and the loopback handler. <paramref name="settings"/> overrides "Autodetect:*" keys.
     /// </summary>
-    public ServiceProvider CreateServices(IDictionary<string, string?>? settings = null, TimeProvider? time = null)
+    public ServiceProvider CreateServices(IDictionary<string, string?>? settings = null, TimeProvider? time = null, ILoggerProvider? logs = null)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(Settings(settings)).Build());
+        services.AddLogging(l =>
+        {
+            l.SetMinimumLevel(LogLevel.Debug);
+            if (logs is not null)
+            {
+                l.AddProvider(logs);
+            }
+        });
+        services.AddSingleton(time ?? TimeProvider.System);
+        services.AddMailSettingsAutodetect();
+        UseTestHandler(services);
+        return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+    }
+
+    /// <summary>
+    /// The configuration that points a host's detector at this world (DNS server, ISPDB URL), as "Autodetect:*" keys;
+    /// <paramref name="settings"/> overrides or adds keys without the prefix ("Timeout", "Enabled").
+    /// </summary>
+    public Dictionary<string, string?> Settings(IDictionary<string, string?>? settings = null)
     {
         var values = new Dictionary<string, string?>
         {
@@ -89,15 +111,25 @@ public sealed class AutodetectWorld : IAsyncLifetime
         {
             values[$"Autodetect:{key}"] = value;
         }
-        var services = new ServiceCollection();
-        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(values).Build());
-        services.AddLogging(l => l.SetMinimumLevel(LogLevel.Debug));
-        services.AddSingleton(time ?? TimeProvider.System);
-        services.AddMailSettingsAutodetect();
+        return values;
+    }
+
+    /// <summary>
+    /// Gives the detector's HttpClient the loopback handler that trusts this world's CA (<see cref="AutodetectTestHttp"/>).
+    /// Call after the host registered the detector (Core, Portal): the last primary handler configured wins.
+    /// </summary>
+    public IServiceCollection UseTestHandler(IServiceCollection services)
+    {
         services.AddHttpClient(AutodetectRegistration.HttpClientName).ConfigurePrimaryHttpMessageHandler(sp =>
             AutodetectTestHttp.CreateHandler(sp.GetRequiredService<IOptions<AutodetectOptions>>().Value, Dns.EndPoint, Web.HttpsPort, Web.HttpPort, ca.TrustOnlyThisCa()));
-        return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+        return services;
     }
+
+    /// <summary>
+    /// Puts a config-v1.1 file for <paramref name="domain"/> into the local ISPDB, so detection answers "Found in the
+    /// Thunderbird database" with these servers; for tests whose servers (ports) are known only at run time.
+    /// </summary>
+    public void AddIspdbEntry(string domain, string xml) => Ispdb(domain, xml);
 
     /// <summary>One detection with fresh services (own DNS client and HttpClient handler), as a dialog would run it.</summary>
     public async Task<MailSettingsDetection> DetectAsync(string address, IDictionary<string, string?>? settings = null)

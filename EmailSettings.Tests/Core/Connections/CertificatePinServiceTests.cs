@@ -1,5 +1,6 @@
 using EmailSettings.Core.Common;
 using EmailSettings.Core.Connections;
+using EmailSettings.Core.Data;
 using EmailSettings.Core.EmailAccounts;
 using EmailSettings.Core.MailServers;
 using EmailSettings.Core.Tenancy;
@@ -8,12 +9,14 @@ using Microsoft.EntityFrameworkCore;
 
 namespace EmailSettings.Tests.Core.Connections;
 
-public sealed class CertificatePinServiceTests : IAsyncLifetime
+public class CertificatePinServiceTests : IAsyncLifetime
 {
+    protected virtual DatabaseProvider Provider => DatabaseProvider.Sqlite;
+
     private const string Fingerprint = "0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF";
     private CoreTestHost host = null!;
 
-    public async Task InitializeAsync() => host = await CoreTestHost.CreateAsync();
+    public async Task InitializeAsync() => host = await CoreTestHost.CreateAsync(Provider);
 
     public async Task DisposeAsync() => await host.DisposeAsync();
 
@@ -95,4 +98,11 @@ public sealed class CertificatePinServiceTests : IAsyncLifetime
         });
         return created.Value!.Id;
     }
+}
+
+/// <summary>The same behaviours on PostgreSQL.</summary>
+[Trait("Category", "Integration")]
+public sealed class CertificatePinServiceTestsOnPostgres : CertificatePinServiceTests
+{
+    protected override DatabaseProvider Provider => DatabaseProvider.Postgres;
 }

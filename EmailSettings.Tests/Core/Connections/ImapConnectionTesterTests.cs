@@ -7,6 +7,7 @@ using static EmailSettings.Tests.Core.Connections.ImapConnectionFixture;
 namespace EmailSettings.Tests.Core.Connections;
 
 /// <summary>Test Connection for the account dialog's IMAP settings, against a real Dovecot.</summary>
+[Trait("Category", "Integration")]
 public sealed class ImapConnectionTesterTests(ImapConnectionFixture fx) : IClassFixture<ImapConnectionFixture>
 {
     private DovecotServer Dovecot => fx.Dovecot;

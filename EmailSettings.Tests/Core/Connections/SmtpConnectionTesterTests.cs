@@ -1,14 +1,16 @@
-using System.Diagnostics;
 using EmailSettings.Core.Connections;
 using EmailSettings.Core.MailServers;
 using EmailSettings.Core.Tenancy;
+using EmailSettings.Tests.Core.Sync;
 using EmailSettings.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using static EmailSettings.Tests.Core.Connections.SmtpConnectionFixture;
 
 namespace EmailSettings.Tests.Core.Connections;
 
 /// <summary>Test Connection for SMTP against a real in-process SMTP server; no case may ever send a message.</summary>
+[Trait("Category", "Integration")]
 public sealed class SmtpConnectionTesterTests : IClassFixture<SmtpConnectionFixture>
 {
     private readonly SmtpConnectionFixture fx;
@@ -36,7 +38,7 @@ public sealed class SmtpConnectionTesterTests : IClassFixture<SmtpConnectionFixt
         result.Port.Should().Be(Smtp.StartTlsPort);
         result.AcceptedByPin.Should().BeTrue("the self-signed test certificate is trusted only through the pin");
         result.Capabilities.Should().Contain(c => c.StartsWith("AUTH ") && c.Contains("PLAIN"));
-        result.Elapsed.Should().BePositive().And.BeLessThan(TimeSpan.FromSeconds(15));
+        result.Elapsed.Should().BePositive();
         result.Summary.Should().Contain("STARTTLS").And.Contain(User);
         Smtp.AuthenticationAttempts.Should().ContainSingle()
             .Which.Should().Match<SmtpAuthenticationAttempt>(a => a.User == User && a.Succeeded && a.Secure);
@@ -118,20 +120,17 @@ public sealed class SmtpConnectionTesterTests : IClassFixture<SmtpConnectionFixt
     }
 
     [Fact]
-    public async Task A_listener_that_never_greets_times_out_within_a_second_of_the_limit()
+    public async Task A_listener_that_never_greets_times_out()
     {
+        // How close to the limit the result arrives is measured by the benchmarks (scenario 4, docs/benchmarks.md).
         await using var silent = new SilentListener();
 
-        var watch = Stopwatch.StartNew();
         var result = await Test(Input(silent.Port, host: silent.Host), fx.ShortLimitHost);
-        watch.Stop();
 
         result.Failure.Should().Be(ConnectionFailureKind.TimedOut);
         result.Field.Should().Be(nameof(MailServerInput.SmtpPort));
         result.Summary.Should().Contain("did not greet");
         silent.AcceptedCount.Should().BeGreaterThan(0);
-        watch.Elapsed.Should().BeGreaterThan(ShortLimit - TimeSpan.FromMilliseconds(100))
-            .And.BeLessThan(ShortLimit + TimeSpan.FromSeconds(1));
         AssertNothingSentOrLeaked(result);
     }
 
@@ -182,7 +181,6 @@ public sealed class SmtpConnectionTesterTests : IClassFixture<SmtpConnectionFixt
         result.Failure.Should().Be(ConnectionFailureKind.PortTlsMismatch);
         result.Field.Should().Be(nameof(MailServerInput.UseTls));
         result.Hint.Should().Contain("Turn on Use TLS/STARTTLS");
-        result.Elapsed.Should().BeLessThan(SmtpConnectionFixture.MismatchLimit + TimeSpan.FromSeconds(1));
         Smtp.AuthenticationAttempts.Should().BeEmpty();
         AssertNothingSentOrLeaked(result);
     }
@@ -258,18 +256,20 @@ public sealed class SmtpConnectionTesterTests : IClassFixture<SmtpConnectionFixt
     }
 
     [Fact]
-    public async Task Cancelling_reports_cancelled_promptly_rather_than_timed_out()
+    public async Task Cancelling_reports_cancelled_rather_than_timed_out()
     {
+        // The tester's clock stands still, so its time limit can never end the test: only the cancellation can.
+        await using var frozen = await CoreTestHost.CreateAsync(b => b.Services.AddSingleton<TimeProvider>(new FakeTimeProvider(DateTimeOffset.UtcNow)));
         await using var silent = new SilentListener();
-        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        using var cancel = new CancellationTokenSource();
+        var test = Tester(frozen).TestAsync(Input(silent.Port, host: silent.Host), null, cancel.Token);
+        await Eventually.HoldsAsync(() => silent.AcceptedCount > 0, "the tester has connected");
 
-        var watch = Stopwatch.StartNew();
-        var result = await Tester(fx.Host).TestAsync(Input(silent.Port, host: silent.Host), null, cancel.Token);
-        watch.Stop();
+        await cancel.CancelAsync();
+        var result = await test;
 
         result.Failure.Should().Be(ConnectionFailureKind.Cancelled);
         result.Summary.Should().Be("The test was cancelled.");
-        watch.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(2), "the default limit is 15 s, so only the cancellation can end it this early");
         AssertNothingSentOrLeaked(result);
     }
 

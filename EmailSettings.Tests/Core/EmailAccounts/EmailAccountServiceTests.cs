@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using EmailSettings.Core.Common;
+using EmailSettings.Core.Data;
 using EmailSettings.Core.EmailAccounts;
 using EmailSettings.Core.MailServers;
 using EmailSettings.Core.Secrets;
@@ -11,15 +12,17 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace EmailSettings.Tests.Core.EmailAccounts;
 
-public sealed class EmailAccountServiceTests : IAsyncLifetime
+public class EmailAccountServiceTests : IAsyncLifetime
 {
+    protected virtual DatabaseProvider Provider => DatabaseProvider.Sqlite;
+
     private readonly RecordingListener listener = new();
     private CoreTestHost host = null!;
     private int serverOfA;
 
     public async Task InitializeAsync()
     {
-        host = await CoreTestHost.CreateAsync(b => b.Services.AddSingleton<IEmailAccountChangeListener>(listener));
+        host = await CoreTestHost.CreateAsync(Provider, b => b.Services.AddSingleton<IEmailAccountChangeListener>(listener));
         serverOfA = (await host.GetForA<MailServerService>().CreateAsync(MailServerServiceTests.Valid())).Value!.Id;
     }
 
@@ -308,4 +311,11 @@ public sealed class EmailAccountServiceTests : IAsyncLifetime
             return Task.CompletedTask;
         }
     }
+}
+
+/// <summary>The same behaviours on PostgreSQL.</summary>
+[Trait("Category", "Integration")]
+public sealed class EmailAccountServiceTestsOnPostgres : EmailAccountServiceTests
+{
+    protected override DatabaseProvider Provider => DatabaseProvider.Postgres;
 }

@@ -1,3 +1,4 @@
+using EmailSettings.Core.Data;
 using EmailSettings.Core.Identity;
 using EmailSettings.Tests.Support;
 using Microsoft.AspNetCore.Identity;
@@ -7,11 +8,13 @@ using Microsoft.Extensions.Options;
 
 namespace EmailSettings.Tests.Core.Identity;
 
-public sealed class TenantAdministrationTests : IAsyncLifetime
+public class TenantAdministrationTests : IAsyncLifetime
 {
+    protected virtual DatabaseProvider Provider => DatabaseProvider.Sqlite;
+
     private CoreTestHost host = default!;
 
-    public async Task InitializeAsync() => host = await CoreTestHost.CreateAsync();
+    public async Task InitializeAsync() => host = await CoreTestHost.CreateAsync(Provider);
 
     public async Task DisposeAsync() => await host.DisposeAsync();
 
@@ -122,7 +125,7 @@ public sealed class TenantAdministrationTests : IAsyncLifetime
     [Fact]
     public async Task Lockout_settings_can_be_changed_in_configuration()
     {
-        await using var configured = await CoreTestHost.CreateAsync(b =>
+        await using var configured = await CoreTestHost.CreateAsync(Provider, b =>
         {
             b.Configuration["Identity:Lockout:MaxFailedAccessAttempts"] = "3";
             b.Configuration["Identity:Lockout:DefaultLockoutTimeSpan"] = "01:00:00";
@@ -134,4 +137,11 @@ public sealed class TenantAdministrationTests : IAsyncLifetime
         options.Lockout.DefaultLockoutTimeSpan.Should().Be(TimeSpan.FromHours(1));
         options.Password.RequiredLength.Should().Be(12, "settings not configured keep the portal's defaults");
     }
+}
+
+/// <summary>The same behaviours on PostgreSQL.</summary>
+[Trait("Category", "Integration")]
+public sealed class TenantAdministrationTestsOnPostgres : TenantAdministrationTests
+{
+    protected override DatabaseProvider Provider => DatabaseProvider.Postgres;
 }

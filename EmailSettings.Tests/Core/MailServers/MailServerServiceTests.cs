@@ -1,5 +1,6 @@
 using System.Text;
 using EmailSettings.Core.Common;
+using EmailSettings.Core.Data;
 using EmailSettings.Core.EmailAccounts;
 using EmailSettings.Core.MailServers;
 using EmailSettings.Core.Secrets;
@@ -11,11 +12,13 @@ using Microsoft.EntityFrameworkCore;
 
 namespace EmailSettings.Tests.Core.MailServers;
 
-public sealed class MailServerServiceTests : IAsyncLifetime
+public class MailServerServiceTests : IAsyncLifetime
 {
     private CoreTestHost host = null!;
 
-    public async Task InitializeAsync() => host = await CoreTestHost.CreateAsync();
+    protected virtual DatabaseProvider Provider => DatabaseProvider.Sqlite;
+
+    public async Task InitializeAsync() => host = await CoreTestHost.CreateAsync(Provider);
 
     public async Task DisposeAsync() => await host.DisposeAsync();
 
@@ -336,4 +339,11 @@ public sealed class MailServerServiceTests : IAsyncLifetime
     }
 
     private static bool Contains(byte[] haystack, byte[] needle) => haystack.AsSpan().IndexOf(needle) >= 0;
+}
+
+/// <summary>The same behaviours on PostgreSQL.</summary>
+[Trait("Category", "Integration")]
+public sealed class MailServerServiceTestsOnPostgres : MailServerServiceTests
+{
+    protected override DatabaseProvider Provider => DatabaseProvider.Postgres;
 }

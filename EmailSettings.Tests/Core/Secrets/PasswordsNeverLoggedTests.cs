@@ -1,4 +1,5 @@
 using EmailSettings.Core.Connections;
+using EmailSettings.Core.Data;
 using EmailSettings.Core.EmailAccounts;
 using EmailSettings.Core.MailServers;
 using EmailSettings.Core.Sending;
@@ -8,8 +9,11 @@ using EmailSettings.Tests.Support;
 namespace EmailSettings.Tests.Core.Secrets;
 
 /// <summary>One admin's whole flow against real servers, with every log line of every level captured.</summary>
-public sealed class PasswordsNeverLoggedTests
+[Trait("Category", "Integration")]
+public class PasswordsNeverLoggedTests
 {
+    protected virtual DatabaseProvider Provider => DatabaseProvider.Sqlite;
+
     private const string SmtpPassword = "Smtp-Flow-Secret-5521";
     private const string ImapPassword = "Imap-Flow-Secret-7734";
     private const string Mailbox = "flow@example.com";
@@ -22,7 +26,7 @@ public sealed class PasswordsNeverLoggedTests
         dovecot.AddUser(Mailbox, ImapPassword);
         await dovecot.AppendAsync(Mailbox, ImapPassword, [DovecotServer.CreateMessage(1), DovecotServer.CreateMessage(2)]);
         smtp.AddUser("mailer", SmtpPassword);
-        await using var host = await CoreTestHost.CreateAsync();
+        await using var host = await CoreTestHost.CreateAsync(Provider);
         var servers = host.GetForA<MailServerService>();
         var accounts = host.GetForA<EmailAccountService>();
         var smtpTester = host.GetForA<SmtpConnectionTester>();
@@ -65,4 +69,11 @@ public sealed class PasswordsNeverLoggedTests
         host.Logs.Entries.Count.Should().BeGreaterThan(20, "the flow logs at every level, so the check below reads real output");
         host.Logs.AllText.Should().NotContain(SmtpPassword).And.NotContain(ImapPassword);
     }
+}
+
+/// <summary>The same behaviours on PostgreSQL.</summary>
+[Trait("Category", "Integration")]
+public sealed class PasswordsNeverLoggedTestsOnPostgres : PasswordsNeverLoggedTests
+{
+    protected override DatabaseProvider Provider => DatabaseProvider.Postgres;
 }

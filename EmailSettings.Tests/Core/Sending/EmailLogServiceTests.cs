@@ -1,18 +1,21 @@
+using EmailSettings.Core.Data;
 using EmailSettings.Core.Sending;
 using EmailSettings.Core.Tenancy;
 using EmailSettings.Tests.Support;
 
 namespace EmailSettings.Tests.Core.Sending;
 
-public sealed class EmailLogServiceTests : IAsyncLifetime
+public class EmailLogServiceTests : IAsyncLifetime
 {
+    protected virtual DatabaseProvider Provider => DatabaseProvider.Sqlite;
+
     private CoreTestHost host = null!;
     private int supportOfA;
     private int salesOfA;
 
     public async Task InitializeAsync()
     {
-        host = await CoreTestHost.CreateAsync();
+        host = await CoreTestHost.CreateAsync(Provider);
         var server = await host.AddServerAsync(host.TenantA, "smtp.example.com", 587, useTls: true);
         supportOfA = await host.AddAccountAsync(host.TenantA, server, "support@acme.example", "Acme Support");
         salesOfA = await host.AddAccountAsync(host.TenantA, server, "sales@acme.example", "Acme Sales");
@@ -170,4 +173,11 @@ public sealed class EmailLogServiceTests : IAsyncLifetime
         (await LogOfA.SearchAsync(new EmailLogQuery { PageSize = 5000 })).PageSize.Should().Be(100);
         (await LogOfA.SearchAsync(new EmailLogQuery { Page = -4 })).Page.Should().Be(0);
     }
+}
+
+/// <summary>The same behaviours on PostgreSQL.</summary>
+[Trait("Category", "Integration")]
+public sealed class EmailLogServiceTestsOnPostgres : EmailLogServiceTests
+{
+    protected override DatabaseProvider Provider => DatabaseProvider.Postgres;
 }

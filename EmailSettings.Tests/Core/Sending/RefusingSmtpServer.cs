@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net;
+using EmailSettings.Tests.Support;
 using SmtpServer;
 using SmtpServer.ComponentModel;
 using SmtpServer.Mail;
@@ -45,6 +46,7 @@ public sealed class RefusingSmtpServer : IAsyncDisposable
 
     public static async Task<RefusingSmtpServer> StartAsync()
     {
+        ExternalServers.Starting("the refusing SMTP server");
         var server = new RefusingSmtpServer();
         var endpoint = new EndpointDefinitionBuilder()
             .Endpoint(new IPEndPoint(IPAddress.Loopback, 0))

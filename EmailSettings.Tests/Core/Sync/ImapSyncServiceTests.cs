@@ -1,3 +1,4 @@
+using EmailSettings.Core.Data;
 using EmailSettings.Core.Sync;
 using EmailSettings.Tests.Support;
 using MailKit;
@@ -6,12 +7,15 @@ using MailKit.Security;
 
 namespace EmailSettings.Tests.Core.Sync;
 
-public sealed class ImapSyncServiceTests(SharedDovecot dovecot) : IClassFixture<SharedDovecot>
+[Trait("Category", "Integration")]
+public class ImapSyncServiceTests(SharedDovecot dovecot) : IClassFixture<SharedDovecot>
 {
+    protected virtual DatabaseProvider Provider => DatabaseProvider.Sqlite;
+
     [Fact]
     public async Task Initial_sync_stores_every_message_of_the_inbox_with_its_details()
     {
-        await using var bed = await SyncTestBed.CreateAsync(dovecot.Server, batchSize: 10);
+        await using var bed = await SyncTestBed.CreateAsync(Provider, dovecot.Server, batchSize: 10);
         var (id, user) = await bed.AddAccountAsync();
         await bed.AppendAsync(user, 1, 25);
 
@@ -42,7 +46,7 @@ public sealed class ImapSyncServiceTests(SharedDovecot dovecot) : IClassFixture<
     [Fact]
     public async Task A_second_run_adds_only_the_new_messages_and_a_third_changes_nothing()
     {
-        await using var bed = await SyncTestBed.CreateAsync(dovecot.Server);
+        await using var bed = await SyncTestBed.CreateAsync(Provider, dovecot.Server);
         var (id, user) = await bed.AddAccountAsync();
         await bed.AppendAsync(user, 1, 10);
         (await bed.SyncAsync(id)).NewMessages.Should().Be(10);
@@ -68,7 +72,7 @@ public sealed class ImapSyncServiceTests(SharedDovecot dovecot) : IClassFixture<
     [Fact]
     public async Task Synced_messages_stay_unread_on_the_server_and_seen_flags_changed_elsewhere_are_picked_up()
     {
-        await using var bed = await SyncTestBed.CreateAsync(dovecot.Server);
+        await using var bed = await SyncTestBed.CreateAsync(Provider, dovecot.Server);
         var (id, user) = await bed.AddAccountAsync();
         await bed.AppendAsync(user, 1, 5);
 
@@ -93,7 +97,7 @@ public sealed class ImapSyncServiceTests(SharedDovecot dovecot) : IClassFixture<
     [Fact]
     public async Task The_notifier_reports_started_progress_per_batch_and_completed_to_the_tenant_only()
     {
-        await using var bed = await SyncTestBed.CreateAsync(dovecot.Server, batchSize: 10);
+        await using var bed = await SyncTestBed.CreateAsync(Provider, dovecot.Server, batchSize: 10);
         var (id, user) = await bed.AddAccountAsync();
         await bed.AppendAsync(user, 1, 25);
         using var tenantA = bed.Record(bed.Host.TenantA);
@@ -123,7 +127,7 @@ public sealed class ImapSyncServiceTests(SharedDovecot dovecot) : IClassFixture<
     [Fact]
     public async Task A_throwing_subscriber_is_logged_and_the_others_still_hear_every_event()
     {
-        await using var bed = await SyncTestBed.CreateAsync(dovecot.Server);
+        await using var bed = await SyncTestBed.CreateAsync(Provider, dovecot.Server);
         var (id, user) = await bed.AddAccountAsync();
         await bed.AppendAsync(user, 1, 3);
         using var broken = bed.Notifier.Subscribe(bed.Host.TenantA, _ => throw new ObjectDisposedException("circuit"));
@@ -138,7 +142,7 @@ public sealed class ImapSyncServiceTests(SharedDovecot dovecot) : IClassFixture<
     [Fact]
     public async Task A_changed_UIDVALIDITY_replaces_the_old_messages_without_loss_or_duplicates()
     {
-        await using var bed = await SyncTestBed.CreateAsync(dovecot.Server);
+        await using var bed = await SyncTestBed.CreateAsync(Provider, dovecot.Server);
         var (id, user) = await bed.AddAccountAsync();
         await bed.AppendAsync(user, 1, 12);
         await bed.SyncAsync(id);
@@ -161,7 +165,7 @@ public sealed class ImapSyncServiceTests(SharedDovecot dovecot) : IClassFixture<
     [Fact]
     public async Task A_wrong_password_is_recorded_as_a_failing_streak_without_leaking_the_password()
     {
-        await using var bed = await SyncTestBed.CreateAsync(dovecot.Server);
+        await using var bed = await SyncTestBed.CreateAsync(Provider, dovecot.Server);
         const string wrong = "Wrong-Secret-123";
         var (id, _) = await bed.AddAccountAsync(password: wrong);
 
@@ -186,7 +190,7 @@ public sealed class ImapSyncServiceTests(SharedDovecot dovecot) : IClassFixture<
     [Fact]
     public async Task A_success_after_failures_ends_the_failing_streak()
     {
-        await using var bed = await SyncTestBed.CreateAsync(dovecot.Server);
+        await using var bed = await SyncTestBed.CreateAsync(Provider, dovecot.Server);
         var (id, user) = await bed.AddAccountAsync(password: "wrong-password");
         await bed.SyncAsync(id);
         var secrets = bed.Host.Services.GetService(typeof(EmailSettings.Core.Secrets.SecretProtector)) as EmailSettings.Core.Secrets.SecretProtector;
@@ -210,7 +214,7 @@ public sealed class ImapSyncServiceTests(SharedDovecot dovecot) : IClassFixture<
     [Fact]
     public async Task A_closed_port_is_reported_as_host_unreachable()
     {
-        await using var bed = await SyncTestBed.CreateAsync(dovecot.Server);
+        await using var bed = await SyncTestBed.CreateAsync(Provider, dovecot.Server);
         var (id, _) = await bed.AddAccountAsync(port: FreePort.Next());
 
         var outcome = await bed.SyncAsync(id);
@@ -223,7 +227,7 @@ public sealed class ImapSyncServiceTests(SharedDovecot dovecot) : IClassFixture<
     public async Task A_server_that_never_answers_is_reported_as_timed_out()
     {
         await using var silent = new SilentListener();
-        await using var bed = await SyncTestBed.CreateAsync(dovecot.Server, settings: new Dictionary<string, string?> { ["Sync:Timeout"] = "00:00:01" });
+        await using var bed = await SyncTestBed.CreateAsync(Provider, dovecot.Server, settings: new Dictionary<string, string?> { ["Sync:Timeout"] = "00:00:01" });
         var (id, _) = await bed.AddAccountAsync(port: silent.Port);
 
         var outcome = await bed.SyncAsync(id);
@@ -235,7 +239,7 @@ public sealed class ImapSyncServiceTests(SharedDovecot dovecot) : IClassFixture<
     [Fact]
     public async Task An_untrusted_certificate_is_reported_with_its_fingerprint()
     {
-        await using var bed = await SyncTestBed.CreateAsync(dovecot.Server);
+        await using var bed = await SyncTestBed.CreateAsync(Provider, dovecot.Server);
         var (id, _) = await bed.AddAccountAsync(pin: null);
 
         var outcome = await bed.SyncAsync(id);
@@ -247,7 +251,7 @@ public sealed class ImapSyncServiceTests(SharedDovecot dovecot) : IClassFixture<
     [Fact]
     public async Task Scheduled_runs_back_off_after_repeated_failures_but_manual_syncs_still_run()
     {
-        await using var bed = await SyncTestBed.CreateAsync(dovecot.Server, settings: new Dictionary<string, string?> { ["Sync:BackoffAfterFailures"] = "2" });
+        await using var bed = await SyncTestBed.CreateAsync(Provider, dovecot.Server, settings: new Dictionary<string, string?> { ["Sync:BackoffAfterFailures"] = "2" });
         var (id, _) = await bed.AddAccountAsync(password: "wrong-password");
         var tenant = bed.Host.TenantA;
 
@@ -264,7 +268,7 @@ public sealed class ImapSyncServiceTests(SharedDovecot dovecot) : IClassFixture<
     [Fact]
     public async Task Concurrent_requests_for_one_account_join_one_sync()
     {
-        await using var bed = await SyncTestBed.CreateAsync(dovecot.Server, batchSize: 5);
+        await using var bed = await SyncTestBed.CreateAsync(Provider, dovecot.Server, batchSize: 5);
         var (id, user) = await bed.AddAccountAsync();
         await bed.AppendAsync(user, 1, 20);
         using var events = bed.Record();
@@ -284,4 +288,11 @@ public sealed class ImapSyncServiceTests(SharedDovecot dovecot) : IClassFixture<
         events.For(id).Count(e => e.Kind == SyncEventKind.Started).Should().Be(1);
         (await bed.MessagesAsync(id)).Should().HaveCount(20);
     }
+}
+
+/// <summary>The same behaviours on PostgreSQL.</summary>
+[Trait("Category", "Integration")]
+public sealed class ImapSyncServiceTestsOnPostgres(SharedDovecot dovecot) : ImapSyncServiceTests(dovecot)
+{
+    protected override DatabaseProvider Provider => DatabaseProvider.Postgres;
 }

@@ -1,3 +1,4 @@
+using EmailSettings.Core.Data;
 using EmailSettings.Core.EmailAccounts;
 using EmailSettings.Core.Sync;
 using Microsoft.EntityFrameworkCore;
@@ -5,12 +6,15 @@ using Microsoft.EntityFrameworkCore;
 namespace EmailSettings.Tests.Core.Sync;
 
 /// <summary>Syncs cut off mid-way; each test has its own Dovecot because it stops it.</summary>
-public sealed class InterruptedSyncTests
+[Trait("Category", "Integration")]
+public class InterruptedSyncTests
 {
+    protected virtual DatabaseProvider Provider => DatabaseProvider.Sqlite;
+
     [Fact]
     public async Task A_sync_interrupted_by_the_server_stopping_resumes_without_loss_or_duplicates()
     {
-        await using var bed = await SyncTestBed.CreateAsync(batchSize: 10);
+        await using var bed = await SyncTestBed.CreateAsync(Provider, batchSize: 10);
         var (id, user) = await bed.AddAccountAsync();
         await bed.AppendAsync(user, 1, 45);
         // Stop the server right after the first batch is committed. The engine fetches the next batch while it commits
@@ -49,7 +53,7 @@ public sealed class InterruptedSyncTests
     [Fact]
     public async Task An_interrupted_UIDVALIDITY_change_never_shows_a_message_twice_and_finishes_on_the_next_run()
     {
-        await using var bed = await SyncTestBed.CreateAsync(batchSize: 10);
+        await using var bed = await SyncTestBed.CreateAsync(Provider, batchSize: 10);
         var (id, user) = await bed.AddAccountAsync();
         await bed.AppendAsync(user, 1, 30);
         await bed.SyncAsync(id);
@@ -82,7 +86,7 @@ public sealed class InterruptedSyncTests
     [Fact]
     public async Task Deleting_an_account_while_it_syncs_cancels_the_sync_and_removes_its_messages()
     {
-        await using var bed = await SyncTestBed.CreateAsync(batchSize: 10);
+        await using var bed = await SyncTestBed.CreateAsync(Provider, batchSize: 10);
         var (id, user) = await bed.AddAccountAsync();
         await bed.AppendAsync(user, 1, 40);
         using var events = bed.Record();
@@ -109,4 +113,11 @@ public sealed class InterruptedSyncTests
         (await db.EmailAccounts.AnyAsync(a => a.Id == id)).Should().BeFalse();
         bed.Notifier.IsSyncing(bed.Host.TenantA, id).Should().BeFalse();
     }
+}
+
+/// <summary>The same behaviours on PostgreSQL.</summary>
+[Trait("Category", "Integration")]
+public sealed class InterruptedSyncTestsOnPostgres : InterruptedSyncTests
+{
+    protected override DatabaseProvider Provider => DatabaseProvider.Postgres;
 }

@@ -1,3 +1,4 @@
+using EmailSettings.Core.Data;
 using EmailSettings.Core.EmailAccounts;
 using EmailSettings.Core.MailServers;
 using EmailSettings.Core.Sync;
@@ -8,14 +9,17 @@ using Quartz;
 namespace EmailSettings.Tests.Core.Sync;
 
 /// <summary>The real Quartz scheduler in a started Core host.</summary>
-public sealed class SyncSchedulerTests(SharedDovecot dovecot) : IClassFixture<SharedDovecot>
+[Trait("Category", "Integration")]
+public class SyncSchedulerTests(SharedDovecot dovecot) : IClassFixture<SharedDovecot>
 {
+    protected virtual DatabaseProvider Provider => DatabaseProvider.Sqlite;
+
     private static readonly Dictionary<string, string?> HourlyInterval = new() { ["Sync:Interval"] = "01:00:00" };
 
     [Fact]
     public async Task Every_configured_account_gets_a_job_at_start_and_saving_or_deleting_an_account_updates_it()
     {
-        await using var bed = await SyncTestBed.CreateAsync(dovecot.Server, settings: HourlyInterval);
+        await using var bed = await SyncTestBed.CreateAsync(Provider, dovecot.Server, settings: HourlyInterval);
         var (existing, _) = await bed.AddAccountAsync();
         await bed.Host.Host.StartAsync();
         var scheduler = await bed.Host.Services.GetRequiredService<ISchedulerFactory>().GetScheduler();
@@ -64,7 +68,7 @@ public sealed class SyncSchedulerTests(SharedDovecot dovecot) : IClassFixture<Sh
     [Fact]
     public async Task A_manual_sync_pressed_during_a_scheduled_run_joins_it()
     {
-        await using var bed = await SyncTestBed.CreateAsync(dovecot.Server, batchSize: 5, settings: HourlyInterval);
+        await using var bed = await SyncTestBed.CreateAsync(Provider, dovecot.Server, batchSize: 5, settings: HourlyInterval);
         var (id, user) = await bed.AddAccountAsync();
         await bed.AppendAsync(user, 1, 15);
         using var events = bed.Record();
@@ -88,7 +92,7 @@ public sealed class SyncSchedulerTests(SharedDovecot dovecot) : IClassFixture<Sh
     [Fact]
     public async Task Stopping_the_host_cancels_a_running_sync_and_keeps_what_it_committed()
     {
-        await using var bed = await SyncTestBed.CreateAsync(dovecot.Server, batchSize: 5, settings: HourlyInterval);
+        await using var bed = await SyncTestBed.CreateAsync(Provider, dovecot.Server, batchSize: 5, settings: HourlyInterval);
         var (id, user) = await bed.AddAccountAsync();
         await bed.AppendAsync(user, 1, 15);
         using var events = bed.Record();
@@ -108,4 +112,11 @@ public sealed class SyncSchedulerTests(SharedDovecot dovecot) : IClassFixture<Sh
         account.ConsecutiveSyncFailures.Should().Be(0, "a cancelled sync is not a failure of the mailbox");
         account.LastSyncedUid.Should().BeGreaterThan(0);
     }
+}
+
+/// <summary>The same behaviours on PostgreSQL.</summary>
+[Trait("Category", "Integration")]
+public sealed class SyncSchedulerTestsOnPostgres(SharedDovecot dovecot) : SyncSchedulerTests(dovecot)
+{
+    protected override DatabaseProvider Provider => DatabaseProvider.Postgres;
 }

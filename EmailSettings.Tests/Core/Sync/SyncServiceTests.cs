@@ -1,4 +1,5 @@
 using EmailSettings.Core.Common;
+using EmailSettings.Core.Data;
 using EmailSettings.Core.Messages;
 using EmailSettings.Core.Sync;
 using EmailSettings.Core.Tenancy;
@@ -7,12 +8,15 @@ using Microsoft.EntityFrameworkCore;
 
 namespace EmailSettings.Tests.Core.Sync;
 
-public sealed class SyncServiceTests(SharedDovecot dovecot) : IClassFixture<SharedDovecot>
+[Trait("Category", "Integration")]
+public class SyncServiceTests(SharedDovecot dovecot) : IClassFixture<SharedDovecot>
 {
+    protected virtual DatabaseProvider Provider => DatabaseProvider.Sqlite;
+
     [Fact]
     public async Task Another_tenants_account_cannot_be_synced_or_listed()
     {
-        await using var bed = await SyncTestBed.CreateAsync(dovecot.Server);
+        await using var bed = await SyncTestBed.CreateAsync(Provider, dovecot.Server);
         var (id, user) = await bed.AddAccountAsync(bed.Host.TenantA);
         await bed.AppendAsync(user, 1, 2);
 
@@ -29,7 +33,7 @@ public sealed class SyncServiceTests(SharedDovecot dovecot) : IClassFixture<Shar
     [Fact]
     public async Task An_account_without_IMAP_settings_says_what_is_missing()
     {
-        await using var bed = await SyncTestBed.CreateAsync(dovecot.Server);
+        await using var bed = await SyncTestBed.CreateAsync(Provider, dovecot.Server);
         var (id, _) = await bed.AddAccountAsync();
         await using (var db = await bed.Host.CreateDbContextAsync())
         {
@@ -45,7 +49,7 @@ public sealed class SyncServiceTests(SharedDovecot dovecot) : IClassFixture<Shar
     [Fact]
     public async Task Messages_are_listed_newest_first_in_pages_and_searchable_by_subject_or_sender()
     {
-        await using var bed = await SyncTestBed.CreateAsync(dovecot.Server);
+        await using var bed = await SyncTestBed.CreateAsync(Provider, dovecot.Server);
         var (id, user) = await bed.AddAccountAsync();
         await bed.AppendAsync(user, 1, 12);
         await bed.Dovecot.AppendAsync(user, SyncTestBed.Password,
@@ -69,4 +73,11 @@ public sealed class SyncServiceTests(SharedDovecot dovecot) : IClassFixture<Shar
         wildcardIsLiteral.Items.Should().BeEmpty();
         first.AccountName.Should().Contain(user);
     }
+}
+
+/// <summary>The same behaviours on PostgreSQL.</summary>
+[Trait("Category", "Integration")]
+public sealed class SyncServiceTestsOnPostgres(SharedDovecot dovecot) : SyncServiceTests(dovecot)
+{
+    protected override DatabaseProvider Provider => DatabaseProvider.Postgres;
 }

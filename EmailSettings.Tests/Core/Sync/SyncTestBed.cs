@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using EmailSettings.Core.Data;
 using EmailSettings.Core.EmailAccounts;
 using EmailSettings.Core.MailServers;
 using EmailSettings.Core.Messages;
@@ -32,12 +33,17 @@ public sealed class SyncTestBed : IAsyncDisposable
     public ImapSyncService Engine => Host.Services.GetRequiredService<ImapSyncService>();
 
     /// <summary>Uses <paramref name="dovecot"/> when given (shared, not disposed here), otherwise starts a private one.</summary>
-    public static async Task<SyncTestBed> CreateAsync(DovecotServer? dovecot = null, int batchSize = 200, IDictionary<string, string?>? settings = null,
-        Action<Microsoft.Extensions.Hosting.HostApplicationBuilder>? configure = null)
+    public static Task<SyncTestBed> CreateAsync(DovecotServer? dovecot = null, int batchSize = 200, IDictionary<string, string?>? settings = null,
+        Action<Microsoft.Extensions.Hosting.HostApplicationBuilder>? configure = null) =>
+        CreateAsync(DatabaseProvider.Sqlite, dovecot, batchSize, settings, configure);
+
+    /// <summary>The same over a database of <paramref name="provider"/>.</summary>
+    public static async Task<SyncTestBed> CreateAsync(DatabaseProvider provider, DovecotServer? dovecot = null, int batchSize = 200,
+        IDictionary<string, string?>? settings = null, Action<Microsoft.Extensions.Hosting.HostApplicationBuilder>? configure = null)
     {
         var owns = dovecot is null;
         dovecot ??= await DovecotServer.StartAsync();
-        var host = await CoreTestHost.CreateAsync(b =>
+        var host = await CoreTestHost.CreateAsync(provider, b =>
         {
             b.Configuration["Sync:BatchSize"] = batchSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
             b.Configuration["Sync:Timeout"] = "00:00:10";
@@ -151,6 +157,23 @@ public static class Eventually
     {
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(15));
         while (!condition())
+        {
+            try
+            {
+                await Task.Delay(10, cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"Timed out waiting until {because}.");
+            }
+        }
+    }
+
+    /// <summary>As above, for a condition read asynchronously (the database).</summary>
+    public static async Task HoldsAsync(Func<Task<bool>> condition, string because, TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(15));
+        while (!await condition())
         {
             try
             {

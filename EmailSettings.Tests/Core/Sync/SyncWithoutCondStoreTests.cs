@@ -1,3 +1,4 @@
+using EmailSettings.Core.Data;
 using EmailSettings.Core.Sync;
 using EmailSettings.Tests.Support;
 using MailKit;
@@ -7,8 +8,11 @@ using MailKit.Security;
 namespace EmailSettings.Tests.Core.Sync;
 
 /// <summary>The fallback for servers without CONDSTORE: the same Dovecot, advertising a capability list without it.</summary>
-public sealed class SyncWithoutCondStoreTests
+[Trait("Category", "Integration")]
+public class SyncWithoutCondStoreTests
 {
+    protected virtual DatabaseProvider Provider => DatabaseProvider.Sqlite;
+
     // Dovecot's usual capabilities less CONDSTORE and QRESYNC.
     private static readonly string[] NoCondStore = ["imap_capability = IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ UIDPLUS"];
 
@@ -16,7 +20,7 @@ public sealed class SyncWithoutCondStoreTests
     public async Task Without_CONDSTORE_sync_is_still_incremental_and_a_rerun_changes_nothing()
     {
         await using var dovecot = await DovecotServer.StartAsync(null, NoCondStore);
-        await using var bed = await SyncTestBed.CreateAsync(dovecot, batchSize: 4);
+        await using var bed = await SyncTestBed.CreateAsync(Provider, dovecot, batchSize: 4);
         var (id, user) = await bed.AddAccountAsync();
         await AssertServerLacksCondStoreAsync(dovecot, user);
         await bed.AppendAsync(user, 1, 10);
@@ -43,4 +47,11 @@ public sealed class SyncWithoutCondStoreTests
         client.Capabilities.HasFlag(ImapCapabilities.CondStore).Should().BeFalse();
         await client.DisconnectAsync(true);
     }
+}
+
+/// <summary>The same behaviours on PostgreSQL.</summary>
+[Trait("Category", "Integration")]
+public sealed class SyncWithoutCondStoreTestsOnPostgres : SyncWithoutCondStoreTests
+{
+    protected override DatabaseProvider Provider => DatabaseProvider.Postgres;
 }

@@ -1,4 +1,5 @@
 using EmailSettings.Core.Common;
+using EmailSettings.Core.Data;
 using EmailSettings.Core.EmailAccounts;
 using EmailSettings.Core.MailServers;
 using EmailSettings.Core.Tenancy;
@@ -9,8 +10,10 @@ using Microsoft.Extensions.DependencyInjection;
 namespace EmailSettings.Tests.Core.Tenancy;
 
 /// <summary>Tenant A's administrator cannot see, change or link to tenant B's accounts and servers.</summary>
-public sealed class EmailAccountTenancyTests : IAsyncLifetime
+public class EmailAccountTenancyTests : IAsyncLifetime
 {
+    protected virtual DatabaseProvider Provider => DatabaseProvider.Sqlite;
+
     private CoreTestHost host = default!;
     private int serverA;
     private int serverB;
@@ -19,7 +22,7 @@ public sealed class EmailAccountTenancyTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        host = await CoreTestHost.CreateAsync();
+        host = await CoreTestHost.CreateAsync(Provider);
         serverA = (await host.Get<MailServerService>(host.TenantA).CreateAsync(MailServerTenancyTests.Input("Server of A", "smtp-a.example.com"))).Value!.Id;
         serverB = (await host.Get<MailServerService>(host.TenantB).CreateAsync(MailServerTenancyTests.Input("Server of B", "smtp-b.example.com"))).Value!.Id;
         accountA = (await host.Get<EmailAccountService>(host.TenantA).CreateAsync(Input("a@example.com", serverA))).Value!.Id;
@@ -178,4 +181,11 @@ public sealed class EmailAccountTenancyTests : IAsyncLifetime
     private sealed record AccountRow(
         int Id, Guid TenantId, string Address, string DisplayName, int? ServerId, bool IsDefault,
         string? ImapHost, string? ImapUsername, string? ImapPasswordProtected, DateTime UpdatedAt);
+}
+
+/// <summary>The same behaviours on PostgreSQL.</summary>
+[Trait("Category", "Integration")]
+public sealed class EmailAccountTenancyTestsOnPostgres : EmailAccountTenancyTests
+{
+    protected override DatabaseProvider Provider => DatabaseProvider.Postgres;
 }

@@ -1,4 +1,5 @@
 using EmailSettings.Core.Common;
+using EmailSettings.Core.Data;
 using EmailSettings.Core.MailServers;
 using EmailSettings.Core.Tenancy;
 using EmailSettings.Tests.Support;
@@ -8,15 +9,17 @@ using Microsoft.Extensions.DependencyInjection;
 namespace EmailSettings.Tests.Core.Tenancy;
 
 /// <summary>Tenant A's administrator cannot see or change tenant B's servers; callers without the role or a tenant get nothing.</summary>
-public sealed class MailServerTenancyTests : IAsyncLifetime
+public class MailServerTenancyTests : IAsyncLifetime
 {
+    protected virtual DatabaseProvider Provider => DatabaseProvider.Sqlite;
+
     private CoreTestHost host = default!;
     private int serverA;
     private int serverB;
 
     public async Task InitializeAsync()
     {
-        host = await CoreTestHost.CreateAsync();
+        host = await CoreTestHost.CreateAsync(Provider);
         serverA = (await host.Get<MailServerService>(host.TenantA).CreateAsync(Input("Server of A", "smtp-a.example.com"))).Value!.Id;
         serverB = (await host.Get<MailServerService>(host.TenantB).CreateAsync(Input("Server of B", "smtp-b.example.com"))).Value!.Id;
     }
@@ -139,4 +142,11 @@ public sealed class MailServerTenancyTests : IAsyncLifetime
 
     private sealed record Row(
         int Id, Guid TenantId, string Name, string Host, int Port, string? Username, string? PasswordProtected, bool UseTls, bool IsDefault, DateTime UpdatedAt);
+}
+
+/// <summary>The same behaviours on PostgreSQL.</summary>
+[Trait("Category", "Integration")]
+public sealed class MailServerTenancyTestsOnPostgres : MailServerTenancyTests
+{
+    protected override DatabaseProvider Provider => DatabaseProvider.Postgres;
 }

@@ -14,13 +14,15 @@ namespace EmailSettings.Tests.Core.Tenancy;
 /// The global query filter is the second line of defence: a query that forgets its tenant condition still sees one
 /// tenant, and a context that was never given a tenant sees none.
 /// </summary>
-public sealed class TenantQueryFilterTests : IAsyncLifetime
+public class TenantQueryFilterTests : IAsyncLifetime
 {
+    protected virtual DatabaseProvider Provider => DatabaseProvider.Sqlite;
+
     private CoreTestHost host = default!;
 
     public async Task InitializeAsync()
     {
-        host = await CoreTestHost.CreateAsync();
+        host = await CoreTestHost.CreateAsync(Provider);
         await using var db = await host.CreateDbContextAsync();
         foreach (var tenant in new[] { host.TenantA, host.TenantB })
         {
@@ -126,4 +128,11 @@ public sealed class TenantQueryFilterTests : IAsyncLifetime
         (await forA.MailServers.Select(s => s.TenantId).ToListAsync()).Should().Equal(host.TenantA);
         await FluentActions.Awaiting(() => factory.CreateForTenantAsync(Guid.Empty)).Should().ThrowAsync<ArgumentException>();
     }
+}
+
+/// <summary>The same behaviours on PostgreSQL.</summary>
+[Trait("Category", "Integration")]
+public sealed class TenantQueryFilterTestsOnPostgres : TenantQueryFilterTests
+{
+    protected override DatabaseProvider Provider => DatabaseProvider.Postgres;
 }

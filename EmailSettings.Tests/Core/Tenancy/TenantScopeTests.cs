@@ -1,4 +1,5 @@
 using EmailSettings.Core.Common;
+using EmailSettings.Core.Data;
 using EmailSettings.Core.MailServers;
 using EmailSettings.Core.Tenancy;
 using EmailSettings.Tests.Support;
@@ -7,15 +8,17 @@ using Microsoft.Extensions.DependencyInjection;
 namespace EmailSettings.Tests.Core.Tenancy;
 
 /// <summary>Background work acts for one explicitly chosen tenant, with the same isolation as a signed-in admin.</summary>
-public sealed class TenantScopeTests : IAsyncLifetime
+public class TenantScopeTests : IAsyncLifetime
 {
+    protected virtual DatabaseProvider Provider => DatabaseProvider.Sqlite;
+
     private CoreTestHost host = default!;
     private int serverA;
     private int serverB;
 
     public async Task InitializeAsync()
     {
-        host = await CoreTestHost.CreateAsync();
+        host = await CoreTestHost.CreateAsync(Provider);
         serverA = (await host.Get<MailServerService>(host.TenantA).CreateAsync(MailServerTenancyTests.Input("Server of A", "smtp-a.example.com"))).Value!.Id;
         serverB = (await host.Get<MailServerService>(host.TenantB).CreateAsync(MailServerTenancyTests.Input("Server of B", "smtp-b.example.com"))).Value!.Id;
     }
@@ -55,4 +58,11 @@ public sealed class TenantScopeTests : IAsyncLifetime
         switching.Should().Throw<InvalidOperationException>();
         scope.ServiceProvider.GetRequiredService<ITenantContext>().TenantId.Should().Be(host.TenantA);
     }
+}
+
+/// <summary>The same behaviours on PostgreSQL.</summary>
+[Trait("Category", "Integration")]
+public sealed class TenantScopeTestsOnPostgres : TenantScopeTests
+{
+    protected override DatabaseProvider Provider => DatabaseProvider.Postgres;
 }

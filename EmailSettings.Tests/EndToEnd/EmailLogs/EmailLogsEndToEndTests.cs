@@ -9,9 +9,10 @@ using Microsoft.Playwright;
 namespace EmailSettings.Tests.EndToEnd.EmailLogs;
 
 /// <summary>The real Portal on Kestrel over a temp SQLite file, driven by Chromium.</summary>
+[Trait("Category", "Integration")]
 public sealed class EmailLogsEndToEndTests(BrowserFixture browser) : IClassFixture<BrowserFixture>, IAsyncLifetime
 {
-    private readonly PortalApp app = new();
+    private readonly PortalTestApp app = PortalTestApp.StartDevelopment();
 
     public Task InitializeAsync() => Task.CompletedTask;
 
@@ -44,9 +45,9 @@ public sealed class EmailLogsEndToEndTests(BrowserFixture browser) : IClassFixtu
     public async Task The_menu_leads_to_the_log_which_filters_by_status_and_shows_why_a_send_failed()
     {
         await SeedAsync(12);
-        await using var tab = await browser.NewPageAsync(app.BaseUrl);
+        await using var tab = await browser.NewPageAsync(app.BaseUri);
         var page = tab.Page;
-        await page.SignInAndOpenAsync(app.BaseUrl.ToString(), TestUsers.DemoAdmin);
+        await page.SignInAndOpenAsync(app.BaseUri.ToString(), TestUsers.DemoAdmin);
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Email Logs" }).ClickAsync();
 

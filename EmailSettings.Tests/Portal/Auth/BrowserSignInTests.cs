@@ -4,31 +4,24 @@ using Microsoft.Playwright;
 namespace EmailSettings.Tests.Portal.Auth;
 
 /// <summary>Sign-in, sign-out and the in-circuit authorization checks in Chromium against the portal on Kestrel.</summary>
-public sealed class BrowserSignInTests : IAsyncLifetime
+[Trait("Category", "Integration")]
+public sealed class BrowserSignInTests(BrowserFixture browser) : IClassFixture<BrowserFixture>, IAsyncLifetime
 {
     private const string SettingsPath = "/communications/settings/email";
     private PortalTestApp app = default!;
-    private IPlaywright playwright = default!;
-    private IBrowser browser = default!;
+    private BrowserPage tab = default!;
     private IPage page = default!;
 
     public async Task InitializeAsync()
     {
         app = await PortalTestApp.StartAsync(kestrel: true);
-        playwright = await Playwright.CreateAsync();
-        browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-        });
-        page = await browser.NewPageAsync();
+        tab = await browser.NewPageAsync(app.BaseUri);
+        page = tab.Page;
     }
 
     public async Task DisposeAsync()
     {
-        await browser.DisposeAsync();
-        playwright.Dispose();
+        await tab.DisposeAsync();
         await app.DisposeAsync();
     }
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text.RegularExpressions;
 using EmailSettings.Core.Identity;
@@ -103,40 +102,8 @@ public sealed partial class CreateAdminCommandTests
     private static partial Regex GeneratedPassword();
 
     /// <summary>Runs the Portal's real entry point in Production with the database in <paramref name="folder"/>.</summary>
-    private static async Task<(int ExitCode, string Output, string Errors)> RunPortalAsync(string folder, string stdin, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = folder,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(typeof(Program).Assembly.Location);
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        start.Environment["DOTNET_ENVIRONMENT"] = "Production";
-        start.Environment["ConnectionStrings__EmailSettings"] = $"Data Source={Path.Combine(folder, "portal.db")}";
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        await process.StandardInput.WriteAsync(stdin);
-        process.StandardInput.Close();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"create-admin did not exit within 60 s. Output: {await output}");
-        }
-        return (process.ExitCode, await output, await errors);
-    }
+    private static Task<(int ExitCode, string Output, string Errors)> RunPortalAsync(string folder, string stdin, params string[] args) =>
+        PortalProcess.RunAsync(folder,
+            new Dictionary<string, string> { ["ConnectionStrings__EmailSettings"] = $"Data Source={Path.Combine(folder, "portal.db")}" },
+            stdin, args);
 }

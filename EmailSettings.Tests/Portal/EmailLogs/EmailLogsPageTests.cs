@@ -47,7 +47,8 @@ public sealed class EmailLogsPageTests : IAsyncLifetime
         await db.SaveChangesAsync();
     }
 
-    private static IRenderedComponent<ContainerFragment> RenderPage(BunitContext ctx) => ctx.Render(b =>
+    /// <summary>The page with the popover provider in the same fragment, so the open select's list is in its markup.</summary>
+    private static IRenderedComponent<ContainerFragment> RenderPage(BunitCore ctx) => ctx.Context.Render(b =>
     {
         b.OpenComponent<MudPopoverProvider>(0);
         b.CloseComponent();
@@ -62,7 +63,7 @@ public sealed class EmailLogsPageTests : IAsyncLifetime
     public async Task The_page_lists_the_newest_attempts_first_one_page_at_a_time()
     {
         await SeedAsync(host.TenantA, 30, supportOfA);
-        await using var ctx = PortalServices.CreateContext(host, host.TenantA);
+        await using var ctx = BunitCore.For(host, host.TenantA);
 
         var cut = RenderPage(ctx);
 
@@ -77,7 +78,7 @@ public sealed class EmailLogsPageTests : IAsyncLifetime
     public async Task The_next_page_shows_the_oldest_attempts()
     {
         await SeedAsync(host.TenantA, 30, supportOfA);
-        await using var ctx = PortalServices.CreateContext(host, host.TenantA);
+        await using var ctx = BunitCore.For(host, host.TenantA);
         var cut = RenderPage(ctx);
         cut.WaitForAssertion(() => Subjects(cut).Should().HaveCount(25));
 
@@ -91,7 +92,7 @@ public sealed class EmailLogsPageTests : IAsyncLifetime
     public async Task Choosing_Failed_shows_only_failed_attempts()
     {
         await SeedAsync(host.TenantA, 30, supportOfA);
-        await using var ctx = PortalServices.CreateContext(host, host.TenantA);
+        await using var ctx = BunitCore.For(host, host.TenantA);
         var cut = RenderPage(ctx);
         cut.WaitForAssertion(() => Subjects(cut).Should().HaveCount(25));
 
@@ -112,7 +113,7 @@ public sealed class EmailLogsPageTests : IAsyncLifetime
         var sales = await host.AddAccountAsync(host.TenantA, server, "sales@acme.example", "Acme Sales");
         await SeedAsync(host.TenantA, 3, supportOfA, prefix: "Support");
         await SeedAsync(host.TenantA, 2, sales, prefix: "Sales", fromAddress: "sales@acme.example");
-        await using var ctx = PortalServices.CreateContext(host, host.TenantA);
+        await using var ctx = BunitCore.For(host, host.TenantA);
         var cut = RenderPage(ctx);
         cut.WaitForAssertion(() => Subjects(cut).Should().HaveCount(5));
 
@@ -130,7 +131,7 @@ public sealed class EmailLogsPageTests : IAsyncLifetime
     public async Task Expanding_a_failed_row_shows_the_error_and_the_servers_response()
     {
         await SeedAsync(host.TenantA, 1, supportOfA);
-        await using var ctx = PortalServices.CreateContext(host, host.TenantA);
+        await using var ctx = BunitCore.For(host, host.TenantA);
         var cut = RenderPage(ctx);
         cut.WaitForAssertion(() => Subjects(cut).Should().Equal("Message 0"));
         cut.FindAll("[data-testid=log-details]").Should().BeEmpty();
@@ -145,7 +146,7 @@ public sealed class EmailLogsPageTests : IAsyncLifetime
     [Fact]
     public async Task An_empty_log_says_so()
     {
-        await using var ctx = PortalServices.CreateContext(host, host.TenantA);
+        await using var ctx = BunitCore.For(host, host.TenantA);
 
         var cut = RenderPage(ctx);
 
@@ -157,7 +158,7 @@ public sealed class EmailLogsPageTests : IAsyncLifetime
     {
         await SeedAsync(host.TenantA, 3, supportOfA, prefix: "A");
         await SeedAsync(host.TenantB, 2, accountId: null, prefix: "B");
-        await using var ctx = PortalServices.CreateContext(host, host.TenantB);
+        await using var ctx = BunitCore.For(host, host.TenantB);
 
         var cut = RenderPage(ctx);
 

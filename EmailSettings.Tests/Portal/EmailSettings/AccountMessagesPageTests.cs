@@ -1,15 +1,11 @@
 using Bunit;
-using EmailSettings.Core.Messages;
-using EmailSettings.Core.Sync;
-using EmailSettings.Core.Tenancy;
 using EmailSettings.Portal.Components.Pages.EmailSettings;
 using EmailSettings.Tests.Core.Sync;
-using Microsoft.Extensions.DependencyInjection;
-using MudBlazor;
-using MudBlazor.Services;
+using EmailSettings.Tests.Support;
 
 namespace EmailSettings.Tests.Portal.EmailSettings;
 
+[Trait("Category", "Integration")]
 public sealed class AccountMessagesPageTests(SharedDovecot dovecot) : IClassFixture<SharedDovecot>
 {
     [Fact]
@@ -60,16 +56,5 @@ public sealed class AccountMessagesPageTests(SharedDovecot dovecot) : IClassFixt
         foreign.FindAll("table").Should().BeEmpty();
     }
 
-    private static BunitContext CreateContext(SyncTestBed bed, Guid tenantId)
-    {
-        var ctx = new BunitContext();
-        ctx.JSInterop.Mode = JSRuntimeMode.Loose;
-        ctx.Services.AddMudServices();
-        ctx.Services.AddSingleton(bed.Notifier);
-        ctx.Services.AddSingleton<ITenantContext>(new FixedTenantContext(tenantId));
-        ctx.Services.AddScoped(_ => bed.Host.Get<SyncService>(tenantId));
-        ctx.Services.AddScoped(_ => bed.Host.Get<MessageService>(tenantId));
-        ctx.Render<MudPopoverProvider>();
-        return ctx;
-    }
+    private static BunitCore CreateContext(SyncTestBed bed, Guid tenantId) => BunitCore.For(bed.Host, tenantId);
 }

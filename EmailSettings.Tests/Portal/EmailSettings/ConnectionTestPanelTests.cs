@@ -3,9 +3,7 @@ using EmailSettings.Core.Connections;
 using EmailSettings.Core.EmailAccounts;
 using EmailSettings.Core.MailServers;
 using EmailSettings.Portal.Components.Pages.EmailSettings;
-using Microsoft.Extensions.DependencyInjection;
-using MudBlazor;
-using MudBlazor.Services;
+using EmailSettings.Tests.Support;
 
 namespace EmailSettings.Tests.Portal.EmailSettings;
 
@@ -265,15 +263,7 @@ public sealed class ConnectionTestPanelTests
         cut.WaitForAssertion(() => reported.Should().BeSameAs(failure), Wait);
     }
 
-    private static BunitContext NewContext()
-    {
-        var ctx = new BunitContext();
-        ctx.JSInterop.Mode = JSRuntimeMode.Loose;
-        ctx.Services.AddMudServices();
-        ctx.Services.AddLogging();
-        ctx.Render<MudPopoverProvider>();
-        return ctx;
-    }
+    private static BunitCore NewContext() => BunitCore.WithoutCore();
 
     private static ConnectionTestResult Success() => new()
     {

@@ -105,28 +105,36 @@ public class EmailSettingsPageTests
             imapHost: "imap.example.com", imapUsername: "support", imapPassword: "imap-secret");
         var synced = 0;
 
+        var providers = ui.Providers;
+
         var card = ui.Context.Render<EmailAccountCard>(p => p
             .Add(c => c.Account, account)
             .Add(c => c.OnSync, () => synced++));
         card.Button("Sync Support").Click();
         synced.Should().Be(1);
         card.Find("button.sync-icon").ClassList.Should().NotContain("sync-spinning");
-        card.Find("button.sync-icon").GetAttribute("data-tip").Should().Be("Sync Support now");
+        card.Find(".sync-button").PointerEnter();
+        providers.WaitForAssertion(() => providers.Tooltips().Should().Equal("Sync Support now"));
 
         var running = new SyncProgress(ui.TenantId, account.Id, SyncEventKind.Progress, 5, 15, 0, null, null, DateTime.UtcNow);
         card.Render(p => p.Add(c => c.Sync, running));
         card.Find("button.sync-icon").ClassList.Should().Contain("sync-spinning");
         card.Find(".sync-button").GetAttribute("aria-busy").Should().Be("true");
-        card.Find(".sync-progress").TextContent.Should().Be("5 of 15");
-        card.Find("button.sync-icon").GetAttribute("data-tip").Should().Be("Syncing Support: 5 of 15");
+        card.Find(".sync-button .action-status").TextContent.Should().Be("5 of 15");
+        providers.WaitForAssertion(() => providers.Tooltips().Should().Equal("Syncing Support: 5 of 15"));
         // Clicking while it runs joins the running sync rather than being refused.
         card.Button("Sync Support").Click();
         synced.Should().Be(2);
 
+        // Without IMAP the button is off; its slot takes the focus and the tooltip says why.
         var unconfigured = await ui.AddAccountAsync("Sales", "sales@example.com", server.Id);
         var plain = ui.Context.Render<EmailAccountCard>(p => p.Add(c => c.Account, unconfigured).Add(c => c.OnSync, () => synced++));
         plain.Find("button[aria-label='Sync Sales']").HasAttribute("disabled").Should().BeTrue();
-        plain.Find("button[aria-label='Sync Sales']").GetAttribute("data-tip").Should().Be("Configure IMAP to sync");
+        var slot = plain.Find(".sync-button");
+        slot.GetAttribute("aria-disabled").Should().Be("true");
+        slot.GetAttribute("aria-description").Should().Be("Configure IMAP to sync");
+        slot.FocusIn();
+        providers.WaitForAssertion(() => providers.Tooltips().Should().Contain("Configure IMAP to sync"));
     }
 
     [Fact]
@@ -147,14 +155,14 @@ public class EmailSettingsPageTests
         page.WaitForAssertion(() => Spinning("Support").Should().BeTrue());
         Spinning("Sales").Should().BeFalse();
         await notifier.PublishAsync(new SyncProgress(ui.TenantId, support.Id, SyncEventKind.Progress, 40, 120, 0, null, null, DateTime.UtcNow));
-        page.WaitForAssertion(() => AccountCard(page, "Support").QuerySelector(".sync-progress")!.TextContent.Should().Be("40 of 120"));
+        page.WaitForAssertion(() => AccountCard(page, "Support").QuerySelector(".sync-button .action-status")!.TextContent.Should().Be("40 of 120"));
         // Another tenant's sync of an account with the same id does not touch this page.
         await notifier.PublishAsync(new SyncProgress(ui.Core.TenantB, sales.Id, SyncEventKind.Started, 0, 0, 0, null, null, DateTime.UtcNow));
         Spinning("Sales").Should().BeFalse();
 
         await notifier.PublishAsync(Finished(ui.TenantId, support.Id));
         page.WaitForAssertion(() => Spinning("Support").Should().BeFalse());
-        AccountCard(page, "Support").QuerySelector(".sync-progress").Should().BeNull();
+        AccountCard(page, "Support").QuerySelector(".sync-button .action-status").Should().BeNull();
     }
 
     [Fact]
@@ -375,7 +383,7 @@ public class EmailSettingsPageTests
 
         page.WaitForAssertion(() => page.FindAll(".account-card").Should().ContainSingle());
         AccountCard(page, "Support").QuerySelector("button.sync-icon")!.ClassList.Should().Contain("sync-spinning");
-        AccountCard(page, "Support").QuerySelector(".sync-progress")!.TextContent.Should().Be("3 of 9");
+        AccountCard(page, "Support").QuerySelector(".sync-button .action-status")!.TextContent.Should().Be("3 of 9");
         await notifier.PublishAsync(Finished(ui.TenantId, support.Id));
         page.WaitForAssertion(() => AccountCard(page, "Support").QuerySelector("button.sync-icon")!.ClassList.Should().NotContain("sync-spinning"));
     }

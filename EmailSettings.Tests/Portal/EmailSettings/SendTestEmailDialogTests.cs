@@ -4,7 +4,6 @@ using EmailSettings.Core.Data;
 using EmailSettings.Core.Sending;
 using EmailSettings.Portal.Components.Pages.EmailSettings;
 using EmailSettings.Tests.Core.Sending;
-using EmailSettings.Tests.Portal.EmailLogs;
 using EmailSettings.Tests.Support;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -12,6 +11,7 @@ using MudBlazor;
 
 namespace EmailSettings.Tests.Portal.EmailSettings;
 
+[Trait("Category", "Integration")]
 public sealed class SendTestEmailDialogTests : IAsyncLifetime
 {
     private CoreTestHost host = null!;
@@ -31,16 +31,10 @@ public sealed class SendTestEmailDialogTests : IAsyncLifetime
     }
 
     private static async Task<(IRenderedComponent<ContainerFragment> Cut, IDialogReference Dialog)> OpenAsync(
-        BunitContext ctx, int accountId, string? defaultRecipient = "admin@acme.example")
+        BunitCore ctx, int accountId, string? defaultRecipient = "admin@acme.example")
     {
-        var cut = ctx.Render(b =>
-        {
-            b.OpenComponent<MudPopoverProvider>(0);
-            b.CloseComponent();
-            b.OpenComponent<MudDialogProvider>(1);
-            b.CloseComponent();
-        });
-        var dialogs = ctx.Services.GetRequiredService<IDialogService>();
+        var cut = ctx.Providers;
+        var dialogs = ctx.Context.Services.GetRequiredService<IDialogService>();
         var parameters = new DialogParameters<SendTestEmailDialog>
         {
             { d => d.AccountId, accountId },
@@ -62,7 +56,7 @@ public sealed class SendTestEmailDialogTests : IAsyncLifetime
     [Fact]
     public async Task The_recipient_starts_with_the_admins_own_address()
     {
-        await using var ctx = PortalServices.CreateContext(host, host.TenantA);
+        await using var ctx = BunitCore.For(host, host.TenantA);
 
         var (cut, _) = await OpenAsync(ctx, accountId: 1, defaultRecipient: "admin@acme.example");
 
@@ -75,7 +69,7 @@ public sealed class SendTestEmailDialogTests : IAsyncLifetime
     {
         var server = await host.AddServerAsync(host.TenantA, smtp);
         var account = await host.AddAccountAsync(host.TenantA, server, "support@acme.example", "Acme Support");
-        await using var ctx = PortalServices.CreateContext(host, host.TenantA);
+        await using var ctx = BunitCore.For(host, host.TenantA);
         var (cut, _) = await OpenAsync(ctx, account);
 
         cut.Find("input[data-testid=test-recipient]").Input("not-an-address");
@@ -96,7 +90,7 @@ public sealed class SendTestEmailDialogTests : IAsyncLifetime
     {
         var server = await host.AddServerAsync(host.TenantA, smtp);
         var account = await host.AddAccountAsync(host.TenantA, server, "support@acme.example", "Acme Support");
-        await using var ctx = PortalServices.CreateContext(host, host.TenantA);
+        await using var ctx = BunitCore.For(host, host.TenantA);
         var (cut, _) = await OpenAsync(ctx, account);
 
         // Unchanged message twice (the address is checked again while it is typed), then another message, then the first again.
@@ -130,7 +124,7 @@ public sealed class SendTestEmailDialogTests : IAsyncLifetime
     {
         var server = await host.AddServerAsync(host.TenantA, smtp);
         var account = await host.AddAccountAsync(host.TenantA, server, "support@acme.example", "Acme Support");
-        await using var ctx = PortalServices.CreateContext(host, host.TenantA);
+        await using var ctx = BunitCore.For(host, host.TenantA);
         var (cut, _) = await OpenAsync(ctx, account);
 
         cut.Find("input[data-testid=test-recipient]").Input("ops@example.org");
@@ -155,7 +149,7 @@ public sealed class SendTestEmailDialogTests : IAsyncLifetime
     {
         var server = await host.AddServerAsync(host.TenantA, smtp, password: "Wr0ng-Guess-Pa55");
         var account = await host.AddAccountAsync(host.TenantA, server, "support@acme.example", "Acme Support");
-        await using var ctx = PortalServices.CreateContext(host, host.TenantA);
+        await using var ctx = BunitCore.For(host, host.TenantA);
         var (cut, dialog) = await OpenAsync(ctx, account);
 
         cut.Find("[data-testid=send-test-email]").Click();
@@ -175,7 +169,7 @@ public sealed class SendTestEmailDialogTests : IAsyncLifetime
         var server = await host.AddServerAsync(host.TenantA, smtp);
         var account = await host.AddAccountAsync(host.TenantA, server, "support@acme.example", "Acme Support");
         (await host.Get<global::EmailSettings.Core.MailServers.MailServerService>(host.TenantA).DeleteAsync(server)).Succeeded.Should().BeTrue();
-        await using var ctx = PortalServices.CreateContext(host, host.TenantA);
+        await using var ctx = BunitCore.For(host, host.TenantA);
         var (cut, _) = await OpenAsync(ctx, account);
 
         cut.Find("[data-testid=send-test-email]").Click();
@@ -191,7 +185,7 @@ public sealed class SendTestEmailDialogTests : IAsyncLifetime
         await using var silent = new SilentListener();
         var server = await host.AddServerAsync(host.TenantA, silent.Host, silent.Port, useTls: false);
         var account = await host.AddAccountAsync(host.TenantA, server, "support@acme.example", "Acme Support");
-        await using var ctx = PortalServices.CreateContext(host, host.TenantA);
+        await using var ctx = BunitCore.For(host, host.TenantA);
         var (cut, _) = await OpenAsync(ctx, account);
 
         cut.Find("[data-testid=send-test-email]").Click();
@@ -210,7 +204,7 @@ public sealed class SendTestEmailDialogTests : IAsyncLifetime
     [Fact]
     public async Task Close_closes_the_dialog()
     {
-        await using var ctx = PortalServices.CreateContext(host, host.TenantA);
+        await using var ctx = BunitCore.For(host, host.TenantA);
         var (cut, dialog) = await OpenAsync(ctx, accountId: 1);
 
         cut.Find("[data-testid=close-test-email]").Click();

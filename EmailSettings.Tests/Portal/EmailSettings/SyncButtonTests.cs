@@ -1,14 +1,12 @@
 using Bunit;
 using EmailSettings.Core.Sync;
-using EmailSettings.Core.Tenancy;
 using EmailSettings.Portal.Components.Pages.EmailSettings;
 using EmailSettings.Tests.Core.Sync;
-using Microsoft.Extensions.DependencyInjection;
-using MudBlazor;
-using MudBlazor.Services;
+using EmailSettings.Tests.Support;
 
 namespace EmailSettings.Tests.Portal.EmailSettings;
 
+[Trait("Category", "Integration")]
 public sealed class SyncButtonTests(SharedDovecot dovecot) : IClassFixture<SharedDovecot>
 {
     private const string Name = "Support Inbox";
@@ -36,13 +34,13 @@ public sealed class SyncButtonTests(SharedDovecot dovecot) : IClassFixture<Share
         // Not awaited yet: the click handler waits for the sync, which the gate holds.
         var click = cut.Find($"button[aria-label='Sync {Name}']").ClickAsync(new());
         cut.WaitForAssertion(() => IsSpinning(cut).Should().BeTrue(), RealSync);
-        cut.WaitForAssertion(() => cut.Find(".sync-progress").TextContent.Should().Be("5 of 15"), RealSync);
+        cut.WaitForAssertion(() => cut.Find(".sync-button .action-status").TextContent.Should().Be("5 of 15"), RealSync);
         cut.Find(".sync-button").GetAttribute("aria-busy").Should().Be("true");
         gate.SetResult();
         await click.WaitAsync(RealSync);
 
         cut.WaitForAssertion(() => IsSpinning(cut).Should().BeFalse(), RealSync);
-        cut.FindAll(".sync-progress").Should().BeEmpty();
+        cut.FindAll(".sync-button .action-status").Should().BeEmpty();
         finished.Should().NotBeNull();
         finished!.Kind.Should().Be(SyncEventKind.Completed);
         finished.NewMessages.Should().Be(15);
@@ -72,7 +70,7 @@ public sealed class SyncButtonTests(SharedDovecot dovecot) : IClassFixture<Share
         var cut = ctx.Render<SyncButton>(p => p.Add(x => x.AccountId, id).Add(x => x.AccountName, Name));
 
         IsSpinning(cut).Should().BeTrue("the page was opened after the sync began");
-        cut.Find(".sync-progress").TextContent.Should().Be("5 of 10");
+        cut.Find(".sync-button .action-status").TextContent.Should().Be("5 of 10");
         gate.SetResult();
         (await scheduled).Should().Be(SyncOutcome.Success(10));
         cut.WaitForAssertion(() => IsSpinning(cut).Should().BeFalse(), RealSync);
@@ -116,7 +114,7 @@ public sealed class SyncButtonTests(SharedDovecot dovecot) : IClassFixture<Share
         await using var bed = await SyncTestBed.CreateAsync(dovecot.Server);
         var (id, _) = await bed.AddAccountAsync(password: "not-the-password");
         await using var ctx = CreateContext(bed, bed.Host.TenantA);
-        var snackbars = ctx.Render<MudSnackbarProvider>();
+        var snackbars = ctx.Providers;
         var cut = ctx.Render<SyncButton>(p => p.Add(x => x.AccountId, id).Add(x => x.AccountName, Name));
 
         await cut.Find("button").ClickAsync(new());
@@ -130,15 +128,5 @@ public sealed class SyncButtonTests(SharedDovecot dovecot) : IClassFixture<Share
     private static SyncProgress Started(Guid tenantId, int accountId) =>
         new(tenantId, accountId, SyncEventKind.Started, 0, 0, 0, null, null, DateTime.UtcNow);
 
-    private static BunitContext CreateContext(SyncTestBed bed, Guid tenantId)
-    {
-        var ctx = new BunitContext();
-        ctx.JSInterop.Mode = JSRuntimeMode.Loose;
-        ctx.Services.AddMudServices();
-        ctx.Services.AddSingleton(bed.Notifier);
-        ctx.Services.AddSingleton<ITenantContext>(new FixedTenantContext(tenantId));
-        ctx.Services.AddScoped(_ => bed.Host.Get<SyncService>(tenantId));
-        ctx.Render<MudPopoverProvider>();
-        return ctx;
-    }
+    private static BunitCore CreateContext(SyncTestBed bed, Guid tenantId) => BunitCore.For(bed.Host, tenantId);
 }

@@ -11,7 +11,9 @@ namespace EmailSettings.Portal.Components.Pages.EmailSettings;
 /// <summary>
 /// Add or edit an email account. Talks to <see cref="EmailAccountService"/> itself and closes only after a successful save,
 /// returning the saved <see cref="EmailAccountSummary"/>. Without any mail server it explains that one is needed first
-/// and offers no way to create the account.
+/// and offers no way to create the account. On Add, the address is looked up (<see cref="SettingsDetection"/>) and the
+/// proposal fills the fields the admin has not typed; when no server of the tenant matches its SMTP settings, the account
+/// can bring its own server (<see cref="NewServerDraft"/>), added through <see cref="MailServerService"/> on save.
 /// </summary>
 public partial class EmailAccountDialog
 {
@@ -26,9 +28,18 @@ public partial class EmailAccountDialog
         nameof(EmailAccountInput.ImapHost), nameof(EmailAccountInput.ImapUsername), nameof(EmailAccountInput.ImapPassword),
     ];
 
+    /// <summary>What using a proposal may change, checked again after it (when a save was attempted before).</summary>
+    private static readonly string[] ProposedFields =
+    [
+        .. ImapFields, nameof(EmailAccountInput.ImapPort), nameof(EmailAccountInput.MailServerId), NewServerDraft.NameKey, NewServerDraft.PasswordKey,
+    ];
+
     private EmailAccountInput? input;
     private IReadOnlyList<MailServerSummary> servers = [];
     private readonly FormErrors errors = new();
+    private readonly TypedFields typed = new();
+    private SettingsDetection detection = default!;
+    private NewServerDraft? newServer;
     private MudForm? form;
     private string? formMessage;
     private bool saving;
@@ -43,6 +54,9 @@ public partial class EmailAccountDialog
 
     /// <summary>The account to edit; null adds a new one.</summary>
     [Parameter] public int? AccountId { get; set; }
+
+    /// <summary>Told when the dialog added a mail server for the account, even if the account itself is not saved after all.</summary>
+    [Parameter] public EventCallback<MailServerSummary> OnServerAdded { get; set; }
 
     private bool IsEdit => AccountId is not null;
 
@@ -65,6 +79,7 @@ public partial class EmailAccountDialog
     protected override async Task OnInitializedAsync()
     {
         choices = SignInChoice.For(SignIns.Providers);
+        detection = new SettingsDetection(Detector, () => InvokeAsync(StateHasChanged), Logger);
         servers = await Servers.ListAsync();
         if (AccountId is not { } id)
         {
@@ -133,8 +148,91 @@ public partial class EmailAccountDialog
     private string ServerLabel(int? id) =>
         servers.FirstOrDefault(s => s.Id == id) is { } s ? $"{s.Name} ({s.SmtpHost}:{s.SmtpPort})" : "";
 
-    private Dictionary<string, string> ClientErrors() =>
-        input!.Validate(isCreate: !IsEdit, hasStoredImapPassword: input.HasStoredImapPassword);
+    private Dictionary<string, string> ClientErrors()
+    {
+        var found = input!.Validate(isCreate: !IsEdit, hasStoredImapPassword: input.HasStoredImapPassword);
+        if (newServer is not null)
+        {
+            // The account sends through the new server, added just before the account is.
+            found.Remove(nameof(EmailAccountInput.MailServerId));
+            foreach (var (field, message) in newServer.Validate())
+            {
+                found[field] = message;
+            }
+        }
+        return found;
+    }
+
+    /// <summary>The admin edited <paramref name="field"/>: a proposal leaves it as it is from now on.</summary>
+    private Task TypedAsync(string field, params string[] revalidate)
+    {
+        typed.Mark(field);
+        return RevalidateAsync(revalidate.Length == 0 ? [field] : revalidate);
+    }
+
+    private async Task AddressChangedAsync()
+    {
+        await RevalidateAsync(nameof(EmailAccountInput.EmailAddress));
+        if (!IsEdit)
+        {
+            detection.Start(input?.EmailAddress, asked: false);
+        }
+    }
+
+    /// <summary>"Use these settings": IMAP into the fields not typed, and the server to select or to add.</summary>
+    private async Task UseDetectedSettingsAsync(ProposalChoice choice)
+    {
+        if (input is null)
+        {
+            return;
+        }
+        var applied = ProposalApplier.Apply(choice.Settings, input, typed);
+        if (choice.SelectServer is { } server)
+        {
+            input.MailServerId = server.Id;
+            newServer = null;
+        }
+        else if (choice.AddServer)
+        {
+            newServer = NewServerDraft.From(choice.Settings);
+        }
+        else if (choice.Settings.Smtp is not null)
+        {
+            // "Add server" left unticked: a new server from an earlier proposal goes too.
+            newServer = null;
+        }
+        detection.MarkApplied(applied.Kept);
+        await RevalidateAsync(ProposedFields);
+    }
+
+    private Task ChooseExistingServerAsync()
+    {
+        newServer = null;
+        return RevalidateAsync(ProposedFields);
+    }
+
+    /// <summary>
+    /// Adds the new server through <see cref="MailServerService"/> (its validation, the tenant, the first server becoming the
+    /// default) and selects it. On failure its messages show under its fields and the account is not saved.
+    /// </summary>
+    private async Task<bool> AddNewServerAsync(NewServerDraft draft)
+    {
+        var result = await Servers.CreateAsync(draft.Input);
+        if (!result.Succeeded)
+        {
+            await errors.ShowAsync(form, NewServerDraft.Prefixed(result.FieldErrors));
+            formMessage = $"The mail server was not added. {FormErrors.FormMessage(result, NewServerDraft.FieldsWithInputs)}".TrimEnd();
+            Snackbar.Add(result.Message ?? "The mail server was not added.", Severity.Error);
+            return false;
+        }
+        var added = result.Value!;
+        newServer = null;
+        servers = await Servers.ListAsync();
+        input!.MailServerId = added.Id;
+        Snackbar.Add($"Mail server {added.Name} added.", Severity.Success);
+        await OnServerAdded.InvokeAsync(added);
+        return true;
+    }
 
     /// <summary>After a first save attempt, re-checks the edited fields as the admin fixes them.</summary>
     private async Task RevalidateAsync(params string[] fields)
@@ -169,6 +267,10 @@ public partial class EmailAccountDialog
         formMessage = null;
         try
         {
+            if (newServer is { } draft && !await AddNewServerAsync(draft))
+            {
+                return;
+            }
             var result = AccountId is { } id ? await Accounts.UpdateAsync(id, input) : await Accounts.CreateAsync(input);
             if (result.Succeeded)
             {
@@ -202,4 +304,6 @@ public partial class EmailAccountDialog
             saving = false;
         }
     }
+
+    public void Dispose() => detection?.Dispose();
 }

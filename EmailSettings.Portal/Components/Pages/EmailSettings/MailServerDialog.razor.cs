@@ -10,6 +10,8 @@ namespace EmailSettings.Portal.Components.Pages.EmailSettings;
 /// <summary>
 /// Add or edit a mail server. Talks to <see cref="MailServerService"/> itself and closes only after a successful save,
 /// returning the saved <see cref="MailServerSummary"/>; on failure it keeps everything typed and shows the messages.
+/// On Add, "Detect from address" looks the address up (<see cref="SettingsDetection"/>) and the proposal fills the SMTP
+/// fields the admin has not typed.
 /// </summary>
 public partial class MailServerDialog
 {
@@ -20,7 +22,11 @@ public partial class MailServerDialog
     private static readonly Dictionary<string, object> NewPassword = new() { ["autocomplete"] = "new-password" };
 
     private MailServerInput? input;
+    private IReadOnlyList<MailServerSummary> servers = [];
     private readonly FormErrors errors = new();
+    private readonly TypedFields typed = new();
+    private SettingsDetection detection = default!;
+    private string? detectAddress;
     private MudForm? form;
     private string? formMessage;
     private bool saving;
@@ -52,9 +58,12 @@ public partial class MailServerDialog
     protected override async Task OnInitializedAsync()
     {
         choices = SignInChoice.For(SignIns.Providers);
+        detection = new SettingsDetection(Detector, () => InvokeAsync(StateHasChanged), Logger);
         if (ServerId is not { } id)
         {
             input = new MailServerInput();
+            // To say when a detected server is one the tenant already has.
+            servers = await Servers.ListAsync();
             return;
         }
         input = await Servers.GetForEditAsync(id);
@@ -108,6 +117,25 @@ public partial class MailServerDialog
         }
     }
 
+    /// <summary>The admin edited <paramref name="field"/>: a proposal leaves it as it is from now on.</summary>
+    private Task TypedAsync(string field, params string[] revalidate)
+    {
+        typed.Mark(field);
+        return RevalidateAsync(revalidate.Length == 0 ? [field] : revalidate);
+    }
+
+    /// <summary>"Use these settings": the SMTP settings, and a Server Name, into the fields not typed.</summary>
+    private async Task UseDetectedSettingsAsync(ProposalChoice choice)
+    {
+        if (input is null)
+        {
+            return;
+        }
+        var applied = ProposalApplier.Apply(choice.Settings, input, typed, NewServerDraft.NameFor(choice.Settings));
+        detection.MarkApplied(applied.Kept);
+        await RevalidateAsync(FieldsWithInputs.ToArray());
+    }
+
     private void Cancel() => Dialog.Cancel();
 
     private async Task SaveAsync()
@@ -154,4 +182,6 @@ public partial class MailServerDialog
             saving = false;
         }
     }
+
+    public void Dispose() => detection?.Dispose();
 }

@@ -1,12 +1,31 @@
 using EmailSettings.Core.Common;
 using EmailSettings.Core.Sync;
+using Microsoft.AspNetCore.Components;
 using MudBlazor;
 
 namespace EmailSettings.Portal.Components.Pages.EmailSettings;
 
-/// <summary>What a manual sync click tells the user when it did not go well; shared by the card and the messages page.</summary>
+/// <summary>The sync button of the account card and of the messages page, and what a manual sync tells the user.</summary>
 internal static class SyncFeedback
 {
+    /// <summary>
+    /// The sync action for a <see cref="CardActionBar"/>: the spec's refresh icon, spinning while
+    /// <paramref name="running"/> is a running sync (whoever started it), with its progress beside it.
+    /// </summary>
+    public static CardAction Action(string accountName, SyncProgress? running, EventCallback onSync, string? disabledReason = null)
+    {
+        var syncing = running is { IsRunning: true };
+        return new CardAction($"Sync {accountName}", Icons.Material.Filled.Refresh, onSync)
+        {
+            Tip = Tooltip(running, accountName),
+            DisabledReason = disabledReason,
+            Class = syncing ? "sync-icon sync-spinning" : "sync-icon",
+            SlotClass = "sync-button",
+            Status = running?.ProgressText,
+            Busy = syncing,
+        };
+    }
+
     /// <summary>The snackbar for a sync request, or null when there is nothing to say (it ran, or it was cancelled).</summary>
     public static (string Text, Severity Severity)? Describe(Result<SyncOutcome> result, string accountName) => result switch
     {

@@ -1,0 +1,22 @@
+using EmailSettings.Core.Sync;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace EmailSettings.Core.Alerts;
+
+public static class AlertsRegistration
+{
+    /// <summary>
+    /// Account alerts: the announcer (<see cref="AccountAlerts"/>), the notices pages hear (<see cref="AccountAlertService"/>)
+    /// and the evaluator that raises and clears sync failures after each sync (thresholds under "Sync").
+    /// </summary>
+    public static IHostApplicationBuilder AddAccountAlerts(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddSingleton<AccountAlertNotifier>();
+        services.AddSingleton<AccountAlerts>();
+        services.AddScoped<AccountAlertService>();
+        services.AddSingleton<ISyncOutcomeListener, SyncAlertEvaluator>();
+        return builder;
+    }
+}
