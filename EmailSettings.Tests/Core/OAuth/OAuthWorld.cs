@@ -104,6 +104,28 @@ public sealed class OAuthWorld : IAsyncLifetime
         return grant.Id;
     }
 
+    /// <summary>
+    /// A new sign-in of <paramref name="user"/> for the account, stored as the callback stores it for a dialog or a
+    /// card's Reconnect: pending, meant for the record, not attached yet.
+    /// </summary>
+    public async Task<Guid> AddPendingGrantAsync(SyncTestBed bed, string user, int accountId)
+    {
+        var tokens = await Authority.SignInDirectlyAsync(user);
+        var secrets = bed.Host.Services.GetRequiredService<SecretProtector>();
+        await using var db = await bed.Host.CreateDbContextAsync();
+        var grant = new OAuthGrant
+        {
+            Id = Guid.NewGuid(), TenantId = bed.Host.TenantA, ProviderName = Provider, Flow = OAuthGrantFlow.Delegated,
+            TargetKind = OAuthTargetKind.EmailAccount, IntendedRecordId = accountId, PendingUntil = DateTime.UtcNow.AddMinutes(10), Address = user,
+            AccessTokenProtected = secrets.Protect(SecretKind.OAuthAccessToken, tokens.AccessToken), AccessTokenExpiresAt = tokens.ExpiresAt,
+            RefreshTokenProtected = secrets.Protect(SecretKind.OAuthRefreshToken, tokens.RefreshToken),
+            Status = OAuthGrantStatus.Active, CreatedAt = DateTime.UtcNow, UpdatedAt = DateTime.UtcNow,
+        };
+        db.OAuthGrants.Add(grant);
+        await db.SaveChangesAsync();
+        return grant.Id;
+    }
+
     public static async Task<OAuthGrant> GrantAsync(SyncTestBed bed, Guid grantId)
     {
         await using var db = await bed.Host.CreateDbContextAsync();
