@@ -186,7 +186,12 @@ public partial class EmailAccountDialog
         {
             return;
         }
-        var applied = ProposalApplier.Apply(choice.Settings, input, typed);
+        var applied = ProposalApplier.Apply(choice.Settings, input, typed, SignIns.Providers);
+        if (applied.SignIn.Configured is { } provider)
+        {
+            // The proposal switched the IMAP sign-in to this provider: the choice shows it, a sign-in with another provider goes.
+            await ImapChoiceChanged(SignInChoice.KeyOf(SignInMethod.OAuth2, provider.Name, null));
+        }
         if (choice.SelectServer is { } server)
         {
             input.MailServerId = server.Id;

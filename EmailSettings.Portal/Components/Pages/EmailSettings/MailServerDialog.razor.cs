@@ -131,7 +131,11 @@ public partial class MailServerDialog
         {
             return;
         }
-        var applied = ProposalApplier.Apply(choice.Settings, input, typed, NewServerDraft.NameFor(choice.Settings));
+        var applied = ProposalApplier.Apply(choice.Settings, input, typed, SignIns.Providers, NewServerDraft.NameFor(choice.Settings));
+        if (applied.SignIn.Configured is { } provider)
+        {
+            await ChoiceChanged(SignInChoice.KeyOf(global::EmailSettings.Core.OAuth.SignInMethod.OAuth2, provider.Name, null));
+        }
         detection.MarkApplied(applied.Kept);
         await RevalidateAsync(FieldsWithInputs.ToArray());
     }
