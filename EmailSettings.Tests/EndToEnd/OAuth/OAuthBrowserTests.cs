@@ -1,8 +1,10 @@
 using System.Globalization;
 using EmailSettings.Core.MailServers;
+using EmailSettings.Core.Secrets;
 using EmailSettings.Core.Tenancy;
 using EmailSettings.Tests.Support;
 using EmailSettings.Tests.Support.OAuth;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
@@ -72,6 +74,7 @@ public sealed class OAuthBrowserTests(BrowserFixture browser) : IClassFixture<Br
         await Expect(card).ToContainTextAsync("OAuth2 (Test IdP)");
         await Expect(card).ToContainTextAsync("2 messages", new() { Timeout = 30_000 });
         await shots.TakeAsync("synced");
+        await NoTokenIsShownOrLoggedAsync(app, page);
 
         // The grant is revoked at the provider: the next sync says "Reconnect needed" on the card.
         await authority.RevokeUserAsync(Mailbox);
@@ -87,6 +90,7 @@ public sealed class OAuthBrowserTests(BrowserFixture browser) : IClassFixture<Br
         await Expect(card.Locator(".reconnect-needed")).ToHaveCountAsync(0, new() { Timeout = 30_000 });
         await Expect(card).ToContainTextAsync("3 messages", new() { Timeout = 30_000 });
         await shots.TakeAsync("reconnected");
+        await NoTokenIsShownOrLoggedAsync(app, page);
         tab.ConsoleErrors.Should().BeEmpty();
     }
 
@@ -102,6 +106,27 @@ public sealed class OAuthBrowserTests(BrowserFixture browser) : IClassFixture<Br
         if (!popup.IsClosed)
         {
             await closed.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+    }
+
+    /// <summary>The stored tokens (decrypted here) are neither in the page's HTML nor in anything the portal logged.</summary>
+    private static async Task NoTokenIsShownOrLoggedAsync(PortalTestApp app, IPage page)
+    {
+        var secrets = app.Services.GetRequiredService<SecretProtector>();
+        await using var db = await app.CreateDbContextAsync();
+        var grants = await db.OAuthGrants.IgnoreQueryFilters().AsNoTracking().Where(g => g.PendingUntil == null).ToListAsync();
+        grants.Should().NotBeEmpty();
+        var html = await page.ContentAsync();
+        var logs = app.Logs.AllText;
+        foreach (var grant in grants)
+        {
+            var tokens = new[] { secrets.Unprotect(SecretKind.OAuthAccessToken, grant.AccessTokenProtected) }
+                .Concat(grant.RefreshTokenProtected is { } r ? [secrets.Unprotect(SecretKind.OAuthRefreshToken, r)] : []);
+            foreach (var token in tokens)
+            {
+                html.Should().NotContain(token);
+                logs.Should().NotContain(token);
+            }
         }
     }
 
