@@ -7,6 +7,8 @@ cd "$(dirname "$0")"
 
 need=()
 command -v dovecot >/dev/null 2>&1 || [ -x /usr/sbin/dovecot ] || need+=(dovecot-imapd)
+# Dovecot's submission service: the SMTP server that checks XOAUTH2 tokens in the OAuth2 tests.
+[ -x /usr/lib/dovecot/submission ] || need+=(dovecot-submissiond)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 [ -x /usr/sbin/nginx ] || need+=(nginx)

@@ -7,6 +7,7 @@ using EmailSettings.Core.Data;
 using EmailSettings.Core.EmailAccounts;
 using EmailSettings.Core.Identity;
 using EmailSettings.Core.MailServers;
+using EmailSettings.Core.OAuth;
 using EmailSettings.Core.Secrets;
 using EmailSettings.Core.Sending;
 using EmailSettings.Core.Sync;
@@ -45,6 +46,7 @@ public static class DependencyInjection
         builder.Services.AddScoped<EmailAccountService>();
         return builder
             .AddEmailSettingsCluster()
+            .AddOAuthSignIn()
             .AddConnectionTests()
             .AddMailSettingsAutodetect()
             .AddEmailSending()

@@ -4,6 +4,7 @@ using EmailSettings.Core.Identity;
 using EmailSettings.Portal.Auth;
 using EmailSettings.Portal.Hosting;
 using EmailSettings.Portal.Components;
+using EmailSettings.Portal.OAuth;
 using MudBlazor.Services;
 
 // "create-admin ..." runs the command instead of the web server; its options are not configuration.
@@ -22,6 +23,7 @@ catch (StartupConfigurationException ex)
     return;
 }
 builder.AddPortalAuthentication();
+builder.AddPortalOAuth();
 
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddMudServices(options =>
@@ -72,6 +74,7 @@ app.MapStaticAssets();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.MapPortalAccountEndpoints();
 app.MapPortalHealthEndpoints();
+app.MapOAuthEndpoints(app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<EmailSettings.Core.OAuth.OAuthOptions>>().Value.RedirectPath);
 
 await app.RunAsync();
 

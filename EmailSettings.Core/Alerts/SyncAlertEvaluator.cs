@@ -20,7 +20,8 @@ internal sealed class SyncAlertEvaluator(
 {
     public async Task SyncEndedAsync(Guid tenantId, int accountId, SyncTrigger trigger, SyncOutcome outcome, CancellationToken ct)
     {
-        var failed = outcome is { Status: SyncOutcomeStatus.Failed, ErrorKind: not SyncErrorKind.Cancelled };
+        // A dead OAuth grant is announced once by OAuthGrantAlerts, and its scheduled syncs stop: not a failing sync.
+        var failed = outcome is { Status: SyncOutcomeStatus.Failed, ErrorKind: not (SyncErrorKind.Cancelled or SyncErrorKind.ReconnectNeeded) };
         if (!outcome.Succeeded && !failed)
         {
             return;

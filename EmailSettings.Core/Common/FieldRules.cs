@@ -43,6 +43,15 @@ public static class FieldRules
     /// <summary>The most folders one account syncs.</summary>
     public const int MaxSyncFolders = 20;
 
+    /// <summary>An OAuth provider's configuration name.</summary>
+    public const int ProviderNameMaxLength = 100;
+
+    /// <summary>An Identity user id.</summary>
+    public const int UserIdMaxLength = 450;
+
+    /// <summary>The random handle a dialog waits on for its OAuth sign-in.</summary>
+    public const int HandleMaxLength = 64;
+
     /// <summary>The text shown under a synced message's subject.</summary>
     public const int PreviewMaxLength = 200;
 

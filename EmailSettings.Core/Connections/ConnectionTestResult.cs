@@ -59,6 +59,15 @@ public enum ConnectionFailureKind
 
     /// <summary>The server closed the connection unexpectedly.</summary>
     ConnectionLost,
+
+    /// <summary>OAuth2 is chosen but nobody has signed in with the provider yet.</summary>
+    SignInRequired,
+
+    /// <summary>The OAuth2 grant is dead (revoked, expired, consent withdrawn): sign in again (Reconnect).</summary>
+    ReconnectNeeded,
+
+    /// <summary>No fresh OAuth2 access token could be had: the provider's token endpoint failed or was unreachable.</summary>
+    TokenUnavailable,
 }
 
 /// <summary>

@@ -1,3 +1,4 @@
+using EmailSettings.Core.OAuth;
 using Microsoft.Extensions.Logging;
 
 namespace EmailSettings.Core.Connections;
@@ -26,6 +27,40 @@ internal static class ConnectionTestSupport
         return password is null
             ? (null, $"The saved {protocol.PasswordLabel} can no longer be read. Enter it again.")
             : (password, null);
+    }
+
+    /// <summary>
+    /// The OAuth2 credential a test signs in with: the dialog's new sign-in, else the saved record's grant (when the
+    /// provider is unchanged). A result instead when there is none to use, or the saved one needs a Reconnect.
+    /// </summary>
+    public static async Task<(OAuth2Credential? Credential, ConnectionTestResult? Result)> ChooseOAuth2Async(
+        MailCredentials credentials, ConnectionProtocol protocol, Guid tenantId, OAuthTargetKind kind, int? existingId,
+        string? provider, Guid? newGrantId, OAuthGrantInfo? savedGrant, string username, TimeSpan elapsed, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(provider))
+        {
+            return (null, ConnectionTestResult.Failed(protocol.Name, ConnectionFailureKind.InvalidInput, OAuthSignInRules.ProviderRequiredMessage,
+                null, "Choose the provider, sign in, then test again.", elapsed));
+        }
+        if (newGrantId is { } grantId)
+        {
+            return (credentials.OAuth2(tenantId, grantId, provider, username), null);
+        }
+        if (existingId is { } id && savedGrant is not null && string.Equals(savedGrant.ProviderName, provider, StringComparison.OrdinalIgnoreCase))
+        {
+            try
+            {
+                return (await credentials.ForRecordAsync(tenantId, kind, id, username, ct), null);
+            }
+            catch (OAuthReconnectNeededException dead)
+            {
+                return (null, ConnectionTestResult.Failed(protocol.Name, ConnectionFailureKind.ReconnectNeeded,
+                    $"Reconnect needed: {dead.ProviderDisplayName} no longer accepts the saved sign-in ({dead.Reason}).", null,
+                    $"Sign in with {dead.ProviderDisplayName} again, then test.", elapsed));
+            }
+        }
+        return (null, ConnectionTestResult.Failed(protocol.Name, ConnectionFailureKind.SignInRequired, OAuthGrantStore.SignInRequiredMessage, null,
+            "Use the sign-in button, consent at the provider, then test again. Nothing is saved until you save the dialog.", elapsed));
     }
 
     /// <summary>The result that asks for the password: the test cannot sign in without one.</summary>

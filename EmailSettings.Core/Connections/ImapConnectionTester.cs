@@ -20,6 +20,7 @@ public sealed class ImapConnectionTester(
     ITenantContext tenant,
     IDbContextFactory<EmailSettingsDbContext> dbFactory,
     SecretProtector secrets,
+    MailCredentials credentials,
     IOptions<ConnectionTestOptions> options,
     TimeProvider time,
     ILogger<ImapConnectionTester> logger)
@@ -123,6 +124,12 @@ public sealed class ImapConnectionTester(
         }
 
         var username = input.ImapUsername!.Trim();
+        if (input.ImapSignInMethod == OAuth.SignInMethod.OAuth2)
+        {
+            var chosen = await ConnectionTestSupport.ChooseOAuth2Async(credentials, Protocol, tenantId, OAuth.OAuthTargetKind.EmailAccount,
+                existingAccountId, input.ImapOAuthProvider, input.ImapOAuthGrantId, input.ImapOAuthGrant, username, time.GetElapsedTime(started), ct);
+            return chosen.Credential is { } token ? Session(input, token) : new(chosen.Result!);
+        }
         var password = string.IsNullOrEmpty(input.ImapPassword) ? null : input.ImapPassword;
         if (existingAccountId is { } id)
         {
@@ -147,9 +154,14 @@ public sealed class ImapConnectionTester(
         {
             return new(ConnectionTestSupport.PasswordRequired(Protocol, $"Enter the IMAP Password to test signing in as \"{username}\".", time.GetElapsedTime(started)));
         }
-        var endpoint = new MailEndpoint(Protocol, input.ImapHost.Trim(), input.ImapPort, input.ImapUseTls, input.ImapPinnedCertificateSha256);
-        return new(null) { Endpoint = endpoint, Credential = new PasswordCredential(username, password) };
+        return Session(input, new PasswordCredential(username, password));
     }
+
+    private PreparedSession Session(EmailAccountInput input, MailCredential credential) => new(null)
+    {
+        Endpoint = new MailEndpoint(Protocol, input.ImapHost!.Trim(), input.ImapPort, input.ImapUseTls, input.ImapPinnedCertificateSha256),
+        Credential = credential,
+    };
 
     /// <summary>What <see cref="PrepareAsync"/> found: the refusal, or where and as whom to sign in.</summary>
     private sealed record PreparedSession(ConnectionTestResult? Refused)
@@ -201,7 +213,9 @@ public sealed class ImapConnectionTester(
             {
                 Hint = offersStartTls
                     ? "The connection is not encrypted, although the server offers STARTTLS: turn on Use TLS/SSL."
-                    : "The connection is not encrypted: the password and mail travel in plain text.",
+                    : connection.Credential is OAuth2Credential
+                        ? "The connection is not encrypted: the access token and mail travel in plain text."
+                        : "The connection is not encrypted: the password and mail travel in plain text.",
             };
         }
         catch (Exception ex) when (MailFailureClassifier.IsConnectionError(ex))

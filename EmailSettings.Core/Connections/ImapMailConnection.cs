@@ -155,8 +155,11 @@ internal sealed class ImapMailConnection : MailConnection
         var protocol = Protocol;
         return !Client.IsSecure && Client.Capabilities.HasFlag(ImapCapabilities.StartTLS)
             ? SignInRefused($"allows login only over TLS, and {protocol.TlsLabel} is off.", protocol.TlsField, $"Turn on {protocol.TlsLabel}.")
-            : SignInRefused("does not offer a password login this portal can use.", protocol.UsernameField,
-                "Ask the provider to enable IMAP password login, for example with an app password.");
+            : credential is OAuth2Credential
+                ? SignInRefused($"does not offer {credential.Describes}.", protocol.UsernameField,
+                    "Choose Password as the sign-in method, or ask the provider to enable OAuth2 for IMAP.")
+                : SignInRefused("does not offer a password login this portal can use.", protocol.UsernameField,
+                    "Ask the provider to enable IMAP password login, for example with an app password.");
     }
 
     /// <summary>A SASL mechanism when one fits, else the LOGIN command: either way exactly one attempt.</summary>

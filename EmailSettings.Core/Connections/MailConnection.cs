@@ -29,7 +29,6 @@ internal abstract class MailConnection : IDisposable
         Credential = credential;
         Limit = limit;
         Certificate = TlsPolicy.CreateCertificateCheck(endpoint.PinnedSha256);
-        Scrubber = credential?.Scrubber ?? SecretScrubber.None;
     }
 
     public ConnectionProtocol Protocol => Endpoint.Protocol;
@@ -40,7 +39,9 @@ internal abstract class MailConnection : IDisposable
 
     public MailTimeLimit Limit { get; }
     public CertificateCheck Certificate { get; }
-    public SecretScrubber Scrubber { get; }
+
+    /// <summary>Masks every secret the credential held so far (an OAuth2 credential gains a token when it renews).</summary>
+    public SecretScrubber Scrubber => Credential?.Scrubber ?? SecretScrubber.None;
     public ConnectionStage Stage { get; set; }
 
     /// <summary>What the caller does once signed in, for messages: "while sending", "during the sync".</summary>
@@ -85,6 +86,11 @@ internal abstract class MailConnection : IDisposable
     /// this credential can use; null when signed in or when there is no credential. A rejected secret throws
     /// (MailKit's <see cref="MailKit.Security.AuthenticationException"/>) for <see cref="Classify"/>.
     /// </summary>
+    /// <remarks>
+    /// An OAuth2 token the server refuses is renewed once and tried once more on the same connection: a server may say
+    /// "expired" before the stored expiry (clock skew, a token revoked and re-issued), and one renewal tells a stale
+    /// token from a dead grant. A password is never sent twice.
+    /// </remarks>
     public async Task<MailFailure?> SignInAsync()
     {
         if (Credential is null)
@@ -95,6 +101,19 @@ internal abstract class MailConnection : IDisposable
         if (RefuseSignIn(Credential) is { } refusal)
         {
             return refusal;
+        }
+        await Credential.PrepareAsync(Token);
+        try
+        {
+            await AuthenticateOnceAsync(Credential);
+            return null;
+        }
+        catch (MailKit.Security.AuthenticationException) when (Client.IsConnected)
+        {
+            if (!await Credential.RenewAfterRejectionAsync(Token))
+            {
+                throw;
+            }
         }
         await AuthenticateOnceAsync(Credential);
         return null;

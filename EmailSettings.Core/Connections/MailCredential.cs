@@ -11,8 +11,8 @@ namespace EmailSettings.Core.Connections;
 /// </summary>
 /// <remarks>
 /// A plain class, not a record: a record's generated <c>ToString</c> would print the secret into any log line or
-/// exception message that mentions the credential. An OAuth2 credential (an access token, signing in with XOAUTH2 or
-/// OAUTHBEARER) derives from this class and is used by test, sync and send unchanged.
+/// exception message that mentions the credential. An OAuth2 credential (<see cref="OAuth2Credential"/>, an access token signing in with
+/// XOAUTH2 or OAUTHBEARER) derives from this class and is used by test, sync and send unchanged.
 /// </remarks>
 internal abstract class MailCredential(string username)
 {
@@ -32,6 +32,18 @@ internal abstract class MailCredential(string username)
 
     /// <summary>Whether IMAP's LOGIN command may stand in when no SASL mechanism fits (it carries a password only).</summary>
     public virtual bool CanUseImapLogin => false;
+
+    /// <summary>What this credential signs in with, for refusals: "a password login", "OAuth2 sign-in (…)".</summary>
+    public virtual string Describes => "a password login";
+
+    /// <summary>Gets the secret ready just before the sign-in (an OAuth2 token is fetched, and renewed when it is about to expire).</summary>
+    public virtual Task PrepareAsync(CancellationToken ct) => Task.CompletedTask;
+
+    /// <summary>
+    /// After the server refused the secret: gets a new one when that can help (an OAuth2 token renewed once) and returns
+    /// true to sign in once more; false for a password, which is not tried again.
+    /// </summary>
+    public virtual Task<bool> RenewAfterRejectionAsync(CancellationToken ct) => Task.FromResult(false);
 
     /// <summary>A scrubber that removes this credential's secrets.</summary>
     public SecretScrubber Scrubber => new(Secrets);

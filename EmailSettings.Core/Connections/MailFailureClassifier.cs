@@ -5,6 +5,7 @@ using MailKit;
 using MailKit.Net.Imap;
 using MailKit.Net.Smtp;
 using MailKit.Security;
+using EmailSettings.Core.OAuth;
 using AuthenticationException = MailKit.Security.AuthenticationException;
 
 namespace EmailSettings.Core.Connections;
@@ -25,7 +26,8 @@ internal static class MailFailureClassifier
     public static bool IsConnectionError(Exception error) => error is IOException or SocketException or TimeoutException
         or OperationCanceledException or ProtocolException or CommandException or AuthenticationException or SaslException
         or SslHandshakeException or NotSupportedException or ServiceNotConnectedException or ServiceNotAuthenticatedException
-        or FolderNotFoundException or System.Security.Authentication.AuthenticationException;
+        or FolderNotFoundException or System.Security.Authentication.AuthenticationException
+        or OAuthReconnectNeededException or OAuthTokenUnavailableException;
 
     public static MailFailure? Classify(MailConnection c, Exception error)
     {
@@ -34,6 +36,8 @@ internal static class MailFailureClassifier
             return null;
         }
         var failure = c.Limit.CallerCancelled ? Cancelled(c)
+            : error is OAuthReconnectNeededException dead ? ReconnectNeeded(c, dead)
+            : error is OAuthTokenUnavailableException unavailable ? TokenUnavailable(c, unavailable)
             : c.TimeLimitReached || IsTimeout(error) ? TimedOut(c)
             : c.Stage switch
             {
@@ -217,10 +221,32 @@ internal static class MailFailureClassifier
             PinnedCertificateChanged: changed);
     }
 
+    /// <summary>The grant is dead: the card's Reconnect signs in again; nothing else helps.</summary>
+    public static MailFailure ReconnectNeeded(MailConnection c, OAuthReconnectNeededException dead) =>
+        new(ConnectionFailureKind.ReconnectNeeded, c.Stage,
+            $"Reconnect needed: {dead.ProviderDisplayName} no longer accepts the sign-in ({dead.Reason}).",
+            null,
+            $"Sign in with {dead.ProviderDisplayName} again.",
+            $"Reconnect needed: {dead.ProviderDisplayName} no longer accepts the sign-in of {c.Endpoint.Record} ({dead.Reason}). Use Reconnect on its card to sign in again.");
+
+    private static MailFailure TokenUnavailable(MailConnection c, OAuthTokenUnavailableException error) =>
+        new(ConnectionFailureKind.TokenUnavailable, c.Stage, error.Message, null,
+            "Try again in a few minutes; if it persists, check the provider's settings (OAuth:Providers).",
+            $"No access token for {c.Endpoint.Record}: {error.Message}");
+
     private static MailFailure SignInFailed(MailConnection c, Exception error)
     {
         var p = c.Protocol;
         var user = c.Credential?.Username;
+        if (c.Credential is OAuth2Credential oauth && error is AuthenticationException or SaslException)
+        {
+            return new(ConnectionFailureKind.AuthenticationFailed, c.Stage,
+                $"The server rejected the OAuth2 sign-in as \"{user}\" with a fresh token from {oauth.ProviderDisplayName}.",
+                p.UsernameField,
+                $"Check {p.UsernameLabel}: it must be the mailbox the signed-in account may open, and {p.Name} must be enabled for it at the provider.",
+                $"{ServerAt(c)} rejected the OAuth2 sign-in as \"{user}\": {Sentence(error.Message)} Check the {p.UsernameLabel} of {c.Endpoint.Record}; {p.Name} access must be enabled for that mailbox.",
+                error.Message);
+        }
         return error switch
         {
             AuthenticationException or SaslException => new(ConnectionFailureKind.AuthenticationFailed, c.Stage,

@@ -20,6 +20,7 @@ public sealed class SmtpConnectionTester(
     ITenantContext tenant,
     IDbContextFactory<EmailSettingsDbContext> dbFactory,
     SecretProtector secrets,
+    MailCredentials credentials,
     IOptions<ConnectionTestOptions> options,
     TimeProvider time,
     ILogger<SmtpConnectionTester> logger)
@@ -66,6 +67,18 @@ public sealed class SmtpConnectionTester(
         }
 
         var username = string.IsNullOrWhiteSpace(input.SmtpUsername) ? null : input.SmtpUsername.Trim();
+        if (input.SignInMethod == OAuth.SignInMethod.OAuth2)
+        {
+            if (username is null)
+            {
+                return ConnectionTestResult.Failed(Protocol.Name, ConnectionFailureKind.InvalidInput,
+                    $"Enter the {Protocol.UsernameLabel}: the mailbox that signs in with OAuth2.", Protocol.UsernameField,
+                    "Correct the field, then test again.", time.GetElapsedTime(started));
+            }
+            var chosen = await ConnectionTestSupport.ChooseOAuth2Async(credentials, Protocol, tenantId, OAuth.OAuthTargetKind.MailServer,
+                existingServerId, input.OAuthProvider, input.OAuthGrantId, input.OAuthGrant, username, time.GetElapsedTime(started), ct);
+            return chosen.Credential is { } token ? await TestWithAsync(tenantId, input, token, ct) : chosen.Result!;
+        }
         var password = string.IsNullOrEmpty(input.SmtpPassword) ? null : input.SmtpPassword;
         if (existingServerId is { } id)
         {
@@ -94,8 +107,12 @@ public sealed class SmtpConnectionTester(
             return ConnectionTestSupport.PasswordRequired(Protocol, $"Enter the SMTP Password to test signing in as \"{username}\".", time.GetElapsedTime(started));
         }
 
+        return await TestWithAsync(tenantId, input, username is null ? null : new PasswordCredential(username, password!), ct);
+    }
+
+    private async Task<ConnectionTestResult> TestWithAsync(Guid tenantId, MailServerInput input, MailCredential? credential, CancellationToken ct)
+    {
         var endpoint = new MailEndpoint(Protocol, input.SmtpHost.Trim(), input.SmtpPort, input.UseTls, input.PinnedCertificateSha256);
-        var credential = username is null ? null : new PasswordCredential(username, password!);
         using var connection = new SmtpMailConnection(endpoint, credential, MailTimeLimit.WholeSession(options.Value.Timeout, time, ct));
         using var run = new ConnectionTestRun(connection);
         var result = await RunAsync(run, connection);
@@ -129,7 +146,9 @@ public sealed class SmtpConnectionTester(
             {
                 Hint = offersStartTls
                     ? "The connection is not encrypted, although the server offers STARTTLS: turn on Use TLS/STARTTLS."
-                    : "The connection is not encrypted: the password and mail travel in plain text.",
+                    : connection.Credential is OAuth2Credential
+                        ? "The connection is not encrypted: the access token and mail travel in plain text."
+                        : "The connection is not encrypted: the password and mail travel in plain text.",
             };
         }
         catch (Exception ex) when (MailFailureClassifier.IsConnectionError(ex))

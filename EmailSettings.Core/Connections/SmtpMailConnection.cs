@@ -32,6 +32,13 @@ internal sealed class SmtpMailConnection : MailConnection
                     protocol.UsernameField,
                     $"Leave {protocol.UsernameLabel} and {protocol.PasswordLabel} blank if the server accepts mail from the portal without sign-in; otherwise ask the provider which port offers AUTH.");
         }
+        if (credential is OAuth2Credential && !credential.CanUseAnyOf(Client.AuthenticationMechanisms))
+        {
+            return SignInRefused(
+                $"does not offer {credential.Describes}; it offers {string.Join(", ", Client.AuthenticationMechanisms)}.",
+                protocol.UsernameField,
+                "Choose Password as the sign-in method, or ask the provider to enable OAuth2 for SMTP AUTH.");
+        }
         if (!credential.CanUseAnyOf(Client.AuthenticationMechanisms))
         {
             return SignInRefused(

@@ -4,6 +4,7 @@ using EmailSettings.Core.EmailAccounts;
 using EmailSettings.Core.Identity;
 using EmailSettings.Core.MailServers;
 using EmailSettings.Core.Messages;
+using EmailSettings.Core.OAuth;
 using EmailSettings.Core.Sending;
 using EmailSettings.Core.Sync;
 using EmailSettings.Core.Tenancy;
@@ -61,6 +62,8 @@ public sealed class EmailSettingsDbContext(DbContextOptions<EmailSettingsDbConte
     public DbSet<SyncFolder> SyncFolders => Set<SyncFolder>();
     public DbSet<SyncedMessage> SyncedMessages => Set<SyncedMessage>();
     public DbSet<EmailLogEntry> EmailLog => Set<EmailLogEntry>();
+    public DbSet<OAuthGrant> OAuthGrants => Set<OAuthGrant>();
+    public DbSet<OAuthSignInAttempt> OAuthSignInAttempts => Set<OAuthSignInAttempt>();
     public DbSet<AccountAlert> AccountAlerts => Set<AccountAlert>();
 
     /// <summary>
@@ -90,6 +93,9 @@ public sealed class EmailSettingsDbContext(DbContextOptions<EmailSettingsDbConte
             e.Property(x => x.SmtpHost).HasMaxLength(FieldRules.HostMaxLength);
             e.Property(x => x.SmtpUsername).HasMaxLength(FieldRules.UsernameMaxLength);
             e.Property(x => x.PinnedCertificateSha256).HasMaxLength(FieldRules.FingerprintLength);
+            // Existing rows (and rows written before this column) sign in with their password.
+            e.Property(x => x.SignInMethod).HasConversion<string>().HasMaxLength(FieldRules.StatusMaxLength).HasDefaultValue(SignInMethod.Password);
+            e.Property(x => x.OAuthProvider).HasMaxLength(FieldRules.ProviderNameMaxLength);
             e.HasOne<Tenant>().WithMany().HasForeignKey(x => x.TenantId).OnDelete(DeleteBehavior.Cascade);
             e.HasIndex(x => x.TenantId).IsUnique().HasFilter("\"IsDefault\"")
                 .HasDatabaseName("IX_MailServers_OneDefaultPerTenant");
@@ -105,6 +111,8 @@ public sealed class EmailSettingsDbContext(DbContextOptions<EmailSettingsDbConte
             e.Property(x => x.ImapHost).HasMaxLength(FieldRules.HostMaxLength);
             e.Property(x => x.ImapUsername).HasMaxLength(FieldRules.UsernameMaxLength);
             e.Property(x => x.ImapPinnedCertificateSha256).HasMaxLength(FieldRules.FingerprintLength);
+            e.Property(x => x.ImapSignInMethod).HasConversion<string>().HasMaxLength(FieldRules.StatusMaxLength).HasDefaultValue(SignInMethod.Password);
+            e.Property(x => x.ImapOAuthProvider).HasMaxLength(FieldRules.ProviderNameMaxLength);
             e.Property(x => x.LastSyncError).HasMaxLength(FieldRules.ErrorTextMaxLength);
             e.Property(x => x.LastSyncErrorKind).HasMaxLength(FieldRules.ErrorKindMaxLength);
             e.Ignore(x => x.IsImapConfigured);
@@ -167,6 +175,38 @@ public sealed class EmailSettingsDbContext(DbContextOptions<EmailSettingsDbConte
             e.HasOne<Tenant>().WithMany().HasForeignKey(x => x.TenantId).OnDelete(DeleteBehavior.Cascade);
             e.HasOne<EmailAccount>().WithMany().HasForeignKey(x => x.EmailAccountId).OnDelete(DeleteBehavior.SetNull);
             e.HasIndex(x => new { x.TenantId, x.AttemptedAt });
+            e.HasQueryFilter(x => allTenants || x.TenantId == tenantId);
+        });
+
+        // One grant per record at most; a grant is deleted with its record (and with its tenant).
+        builder.Entity<OAuthGrant>(e =>
+        {
+            e.Property(x => x.ProviderName).HasMaxLength(FieldRules.ProviderNameMaxLength);
+            e.Property(x => x.Flow).HasConversion<string>().HasMaxLength(FieldRules.StatusMaxLength);
+            e.Property(x => x.TargetKind).HasConversion<string>().HasMaxLength(FieldRules.StatusMaxLength);
+            e.Property(x => x.Status).HasConversion<string>().HasMaxLength(FieldRules.StatusMaxLength);
+            e.Property(x => x.Address).HasMaxLength(FieldRules.EmailMaxLength);
+            e.Property(x => x.Problem).HasMaxLength(FieldRules.ErrorTextMaxLength);
+            e.Property(x => x.CreatedByUserId).HasMaxLength(FieldRules.UserIdMaxLength);
+            e.HasOne<Tenant>().WithMany().HasForeignKey(x => x.TenantId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<MailServer>().WithMany().HasForeignKey(x => x.MailServerId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<EmailAccount>().WithMany().HasForeignKey(x => x.EmailAccountId).OnDelete(DeleteBehavior.Cascade);
+            e.HasIndex(x => x.MailServerId).IsUnique();
+            e.HasIndex(x => x.EmailAccountId).IsUnique();
+            e.HasIndex(x => new { x.TenantId, x.PendingUntil });
+            e.HasQueryFilter(x => allTenants || x.TenantId == tenantId);
+        });
+
+        builder.Entity<OAuthSignInAttempt>(e =>
+        {
+            e.Property(x => x.Handle).HasMaxLength(FieldRules.HandleMaxLength);
+            e.Property(x => x.UserId).HasMaxLength(FieldRules.UserIdMaxLength);
+            e.Property(x => x.ProviderName).HasMaxLength(FieldRules.ProviderNameMaxLength);
+            e.Property(x => x.TargetKind).HasConversion<string>().HasMaxLength(FieldRules.StatusMaxLength);
+            e.Property(x => x.Error).HasMaxLength(FieldRules.ErrorTextMaxLength);
+            e.HasOne<Tenant>().WithMany().HasForeignKey(x => x.TenantId).OnDelete(DeleteBehavior.Cascade);
+            e.HasIndex(x => x.Handle).IsUnique();
+            e.HasIndex(x => x.ExpiresAt);
             e.HasQueryFilter(x => allTenants || x.TenantId == tenantId);
         });
     }

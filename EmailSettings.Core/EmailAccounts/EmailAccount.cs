@@ -1,4 +1,5 @@
 using EmailSettings.Core.MailServers;
+using EmailSettings.Core.OAuth;
 
 namespace EmailSettings.Core.EmailAccounts;
 
@@ -28,6 +29,12 @@ public sealed class EmailAccount
 
     /// <summary>The IMAP password, encrypted with Data Protection; never plaintext.</summary>
     public string? ImapPasswordProtected { get; set; }
+
+    /// <summary>Password (with <see cref="ImapPasswordProtected"/>) or OAuth2 (with the grant attached to this account).</summary>
+    public SignInMethod ImapSignInMethod { get; set; }
+
+    /// <summary>The OAuth2 provider's configuration name when <see cref="ImapSignInMethod"/> is OAuth2.</summary>
+    public string? ImapOAuthProvider { get; set; }
 
     public bool ImapUseTls { get; set; } = true;
     public string? ImapPinnedCertificateSha256 { get; set; }
@@ -64,7 +71,16 @@ public sealed class EmailAccount
 
     // The position of each synced folder (UIDVALIDITY, last UID, HIGHESTMODSEQ) is in SyncFolders, one row per folder.
 
-    /// <summary>True when host, username and password are all set, so the account can be synced.</summary>
+    /// <summary>
+    /// True when host, username and a secret are set, so the account can be synced: the password, or OAuth2 chosen
+    /// (its grant is attached when the dialog saves; a dead one stops the scheduled syncs, see <c>SyncScheduler</c>).
+    /// </summary>
     public bool IsImapConfigured =>
-        !string.IsNullOrWhiteSpace(ImapHost) && !string.IsNullOrWhiteSpace(ImapUsername) && ImapPasswordProtected is not null;
+        !string.IsNullOrWhiteSpace(ImapHost) && !string.IsNullOrWhiteSpace(ImapUsername)
+        && (ImapPasswordProtected is not null || ImapSignInMethod == SignInMethod.OAuth2);
+
+    /// <summary>The database form of <see cref="IsImapConfigured"/>, for queries.</summary>
+    public static System.Linq.Expressions.Expression<Func<EmailAccount, bool>> ImapConfigured { get; } = a =>
+        a.ImapHost != null && a.ImapUsername != null
+        && (a.ImapPasswordProtected != null || a.ImapSignInMethod == SignInMethod.OAuth2);
 }

@@ -1,6 +1,7 @@
 using EmailSettings.Core.Common;
 using EmailSettings.Core.MailServers;
 using EmailSettings.Core.Sync;
+using EmailSettings.Core.OAuth;
 
 namespace EmailSettings.Core.EmailAccounts;
 
@@ -28,6 +29,18 @@ public sealed class EmailAccountInput
     /// state. INBOX unless the admin chooses others. Replaced as a whole, never changed in place, so a copy stays put.
     /// </summary>
     public IReadOnlyList<string> Folders { get; set; } = [SyncFolder.Inbox];
+
+    /// <summary>Password (default) or OAuth2 with <see cref="ImapOAuthProvider"/>.</summary>
+    public SignInMethod ImapSignInMethod { get; set; }
+
+    /// <summary>The configured provider's name when signing in with OAuth2.</summary>
+    public string? ImapOAuthProvider { get; set; }
+
+    /// <summary>A completed sign-in of this dialog, attached when the dialog saves; null keeps the account's current one.</summary>
+    public Guid? ImapOAuthGrantId { get; set; }
+
+    /// <summary>The sign-in the dialog shows: the saved one, or the one just completed (never a token).</summary>
+    public OAuthGrantInfo? ImapOAuthGrant { get; set; }
 
     /// <summary>"Push (IDLE)": new mail syncs within seconds when the IMAP server offers IDLE. On by default.</summary>
     public bool PushEnabled { get; set; } = true;
@@ -74,6 +87,15 @@ public sealed class EmailAccountInput
         Add(errors, nameof(ImapPassword), FieldRules.MaxLength(ImapPassword, FieldRules.PasswordMaxLength, FieldLabels.ImapPassword));
         Add(errors, nameof(Folders), CheckFolders(Folders));
 
+        if (ImapSignInMethod == SignInMethod.OAuth2)
+        {
+            // OAuth2 is chosen for IMAP, so IMAP is meant: host, the mailbox's name and a sign-in are needed.
+            Add(errors, nameof(ImapHost), FieldRules.Host(ImapHost, FieldLabels.ImapHost, FieldLabels.ImapPort));
+            OAuthSignInRules.Check(errors, ImapOAuthProvider, ImapOAuthGrantId, ImapOAuthGrant, ImapUsername, nameof(ImapUsername),
+                $"{FieldLabels.ImapUsername} is the mailbox that signs in with OAuth2 (usually the signed-in address).",
+                nameof(ImapOAuthProvider), nameof(ImapOAuthGrantId));
+            return errors;
+        }
         var hasPassword = !string.IsNullOrEmpty(ImapPassword) || (hasStoredImapPassword && !string.IsNullOrWhiteSpace(ImapUsername));
         if (!string.IsNullOrWhiteSpace(ImapHost) || !string.IsNullOrWhiteSpace(ImapUsername) || !string.IsNullOrEmpty(ImapPassword))
         {
@@ -133,7 +155,7 @@ public sealed class EmailAccountInput
     }
 }
 
-/// <summary>An account as the page lists it: no password, only whether one is stored.</summary>
+/// <summary>An account as the page lists it: no password, only whether one is stored; for OAuth2 its grant, never a token.</summary>
 public sealed record EmailAccountSummary(
     int Id,
     string EmailAddress,
@@ -156,7 +178,10 @@ public sealed record EmailAccountSummary(
     string? LastSyncErrorKind,
     DateTime? FailingSince,
     int ConsecutiveSyncFailures,
-    int MessageCount)
+    int MessageCount,
+    SignInMethod ImapSignInMethod = SignInMethod.Password,
+    string? ImapOAuthProvider = null,
+    OAuthGrantInfo? ImapOAuth = null)
 {
     /// <summary>"Push (IDLE)" is on for the account.</summary>
     public bool PushEnabled { get; init; } = true;
@@ -170,6 +195,11 @@ public sealed record EmailAccountSummary(
     /// <summary>Problems and pause together, as the card's warning shows them.</summary>
     public Alerts.AccountHealth Health => Problems.Count == 0 && SyncPausedAt is null ? Alerts.AccountHealth.Healthy : new(Problems, SyncPausedAt);
 
-    public bool IsImapConfigured => !string.IsNullOrWhiteSpace(ImapHost) && !string.IsNullOrWhiteSpace(ImapUsername) && HasImapPassword;
+    public bool IsImapConfigured => !string.IsNullOrWhiteSpace(ImapHost) && !string.IsNullOrWhiteSpace(ImapUsername)
+        && (HasImapPassword || ImapSignInMethod == SignInMethod.OAuth2);
+
+    /// <summary>True when the account's OAuth2 grant died: scheduled syncs are stopped until an admin signs in again.</summary>
+    public bool ReconnectNeeded => ImapSignInMethod == SignInMethod.OAuth2 && ImapOAuth is { ReconnectNeeded: true };
+
     public bool HasMailServer => MailServerId is not null;
 }

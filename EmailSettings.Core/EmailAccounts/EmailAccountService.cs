@@ -1,6 +1,7 @@
 using EmailSettings.Core.Alerts;
 using EmailSettings.Core.Common;
 using EmailSettings.Core.Data;
+using EmailSettings.Core.OAuth;
 using EmailSettings.Core.Secrets;
 using EmailSettings.Core.Sync;
 using EmailSettings.Core.Tenancy;
@@ -14,6 +15,7 @@ public sealed class EmailAccountService(
     IDbContextFactory<EmailSettingsDbContext> dbFactory,
     ITenantContext tenant,
     SecretProtector secrets,
+    OAuthGrantStore grants,
     TimeProvider clock,
     IEnumerable<IEmailAccountChangeListener> listeners,
     ILogger<EmailAccountService> logger)
@@ -30,14 +32,49 @@ public sealed class EmailAccountService(
         var tenantId = tenant.RequireTenantAdmin();
         await using var db = await dbFactory.CreateForTenantAsync(tenantId, ct);
         var accounts = await Summaries(db, db.EmailAccounts.Where(a => a.TenantId == tenantId)).ToListAsync(ct);
-        return DisplayOrder.ByName(accounts, a => a.DisplayName, a => a.Id);
+        return DisplayOrder.ByName(await WithGrantsAsync(db, tenantId, accounts, ct), a => a.DisplayName, a => a.Id);
     }
 
     public async Task<EmailAccountSummary?> GetAsync(int id, CancellationToken ct = default)
     {
         var tenantId = tenant.RequireTenantAdmin();
         await using var db = await dbFactory.CreateForTenantAsync(tenantId, ct);
-        return await Summaries(db, db.EmailAccounts.Where(a => a.Id == id && a.TenantId == tenantId)).FirstOrDefaultAsync(ct);
+        var found = await Summaries(db, db.EmailAccounts.Where(a => a.Id == id && a.TenantId == tenantId)).FirstOrDefaultAsync(ct);
+        return found is null ? null : (await WithGrantsAsync(db, tenantId, [found], ct))[0];
+    }
+
+    /// <summary>
+    /// Reconnect from the card: attaches the sign-in just completed for this account in place of its dead grant, and
+    /// starts its scheduled syncs again (a first one at once). The problem sinks hear that it works again.
+    /// </summary>
+    public async Task<Result<EmailAccountSummary>> ReconnectAsync(int id, Guid grantId, CancellationToken ct = default)
+    {
+        var tenantId = tenant.RequireTenantAdmin();
+        await using (var db = await dbFactory.CreateForTenantAsync(tenantId, ct))
+        {
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            var account = await db.EmailAccounts.FirstOrDefaultAsync(a => a.Id == id && a.TenantId == tenantId, ct);
+            if (account is null)
+            {
+                return Result<EmailAccountSummary>.NotFound(NotFoundMessage);
+            }
+            var now = clock.GetUtcNow().UtcDateTime;
+            var (error, replacedDead) = await grants.AttachAsync(db, tenantId, grantId, OAuthTargetKind.EmailAccount, id, isNewRecord: false, account.ImapOAuthProvider, now, ct);
+            if (error is not null)
+            {
+                return Result<EmailAccountSummary>.Invalid(nameof(EmailAccountInput.ImapOAuthGrantId), error);
+            }
+            account.UpdatedAt = now;
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+            if (replacedDead)
+            {
+                await grants.ReconnectedAsync(tenantId, OAuthTargetKind.EmailAccount, id, account.DisplayName, account.ImapOAuthProvider!, now);
+            }
+        }
+        logger.LogInformation("Email account {AccountId} of tenant {TenantId} reconnected with OAuth2", id, tenantId);
+        await NotifySavedAsync(tenantId, id, ct);
+        return Result<EmailAccountSummary>.Ok((await GetAsync(id, ct))!);
     }
 
     /// <summary>The Edit dialog's model, pre-filled; the password stays blank. Null when not in this tenant.</summary>
@@ -60,6 +97,8 @@ public sealed class EmailAccountService(
                 ImapPinnedCertificateSha256 = a.ImapPinnedCertificateSha256,
                 PushEnabled = a.PushEnabled,
                 HasStoredImapPassword = a.ImapPasswordProtected != null,
+                ImapSignInMethod = a.ImapSignInMethod,
+                ImapOAuthProvider = a.ImapOAuthProvider,
             })
             .FirstOrDefaultAsync(ct);
         if (input is not null)
@@ -68,6 +107,7 @@ public sealed class EmailAccountService(
                 .Select(f => f.Name).ToListAsync(ct);
             // An account saved before folders existed syncs INBOX, as the sync gives it one.
             input.Folders = folders.Count == 0 ? [SyncFolder.Inbox] : [.. SyncFolder.InDisplayOrder(folders, f => f)];
+            input.ImapOAuthGrant = (await grants.InfoAsync(db, tenantId, OAuthTargetKind.EmailAccount, [id], ct)).GetValueOrDefault(id);
         }
         return input;
     }
@@ -121,6 +161,11 @@ public sealed class EmailAccountService(
             // Another request added the same address between our check and this insert.
             return Result<EmailAccountSummary>.Invalid(nameof(EmailAccountInput.EmailAddress), DuplicateMessage);
         }
+        if (await ApplySignInAsync(db, tenantId, account, input, isNew: true, now, ct) is { } signInError)
+        {
+            return signInError;
+        }
+        await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
 
         logger.LogInformation("Email account {AccountId} added to tenant {TenantId}", account.Id, tenantId);
@@ -166,6 +211,10 @@ public sealed class EmailAccountService(
         if (account.IsDefault)
         {
             await ClearDefaultAsync(db, tenantId, exceptId: id, ct);
+        }
+        if (await ApplySignInAsync(db, tenantId, account, input, isNew: false, now, ct) is { } signInError)
+        {
+            return signInError;
         }
         await db.SaveChangesAsync(ct);
         await SetFoldersAsync(db, account, input.NormalizedFolders(), now, ct);
@@ -261,8 +310,11 @@ public sealed class EmailAccountService(
         account.ImapPort = input.ImapPort;
         account.ImapUseTls = input.ImapUseTls;
         account.ImapUsername = Clean(input.ImapUsername);
-        if (account.ImapUsername is null)
+        account.ImapSignInMethod = input.ImapSignInMethod;
+        account.ImapOAuthProvider = input.ImapSignInMethod == SignInMethod.OAuth2 ? Clean(input.ImapOAuthProvider) : null;
+        if (account.ImapUsername is null || account.ImapSignInMethod == SignInMethod.OAuth2)
         {
+            // No IMAP sign-in, or one with a token: a stored password would only be a liability.
             account.ImapPasswordProtected = null;
         }
         else if (!string.IsNullOrEmpty(input.ImapPassword))
@@ -272,6 +324,41 @@ public sealed class EmailAccountService(
         account.ImapPinnedCertificateSha256 = Clean(input.ImapPinnedCertificateSha256)?.ToUpperInvariant();
         account.PushEnabled = input.PushEnabled;
         account.UpdatedAt = now;
+    }
+
+    /// <summary>
+    /// OAuth2: attaches the dialog's new sign-in (the previous grant goes); Password: the account's grant goes. Returns
+    /// the form's error when the sign-in cannot be used.
+    /// </summary>
+    private async Task<Result<EmailAccountSummary>?> ApplySignInAsync(EmailSettingsDbContext db, Guid tenantId, EmailAccount account,
+        EmailAccountInput input, bool isNew, DateTime now, CancellationToken ct)
+    {
+        if (account.ImapSignInMethod != SignInMethod.OAuth2)
+        {
+            await OAuthGrantStore.DetachAllAsync(db, tenantId, OAuthTargetKind.EmailAccount, account.Id, ct);
+            return null;
+        }
+        if (input.ImapOAuthGrantId is not { } grantId)
+        {
+            return null;
+        }
+        var (error, replacedDead) = await grants.AttachAsync(db, tenantId, grantId, OAuthTargetKind.EmailAccount, account.Id, isNew, account.ImapOAuthProvider, now, ct);
+        if (error is not null)
+        {
+            return Result<EmailAccountSummary>.Invalid(nameof(EmailAccountInput.ImapOAuthGrantId), error);
+        }
+        if (replacedDead)
+        {
+            await grants.ReconnectedAsync(tenantId, OAuthTargetKind.EmailAccount, account.Id, account.DisplayName, account.ImapOAuthProvider!, now);
+        }
+        return null;
+    }
+
+    private async Task<IReadOnlyList<EmailAccountSummary>> WithGrantsAsync(EmailSettingsDbContext db, Guid tenantId, List<EmailAccountSummary> list, CancellationToken ct)
+    {
+        var oauth = list.Where(a => a.ImapSignInMethod == SignInMethod.OAuth2).Select(a => a.Id).ToList();
+        var found = await grants.InfoAsync(db, tenantId, OAuthTargetKind.EmailAccount, oauth, ct);
+        return found.Count == 0 ? list : list.Select(a => found.TryGetValue(a.Id, out var g) ? a with { ImapOAuth = g } : a).ToList();
     }
 
     private async Task NotifySavedAsync(Guid tenantId, int id, CancellationToken ct)
@@ -294,7 +381,8 @@ public sealed class EmailAccountService(
                 a.CreatedAt, a.UpdatedAt,
                 a.LastSyncStartedAt, a.LastSyncSucceededAt, a.LastSyncFailedAt,
                 a.LastSyncError, a.LastSyncErrorKind, a.FailingSince, a.ConsecutiveSyncFailures,
-                db.SyncedMessages.Count(m => m.EmailAccountId == a.Id))
+                db.SyncedMessages.Count(m => m.EmailAccountId == a.Id),
+                a.ImapSignInMethod, a.ImapOAuthProvider, null)
             {
                 PushEnabled = a.PushEnabled,
                 // An edit after the pause resumes the schedule at once (AccountAlerts.PausedAt says the same).

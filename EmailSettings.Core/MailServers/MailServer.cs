@@ -1,4 +1,5 @@
 using EmailSettings.Core.EmailAccounts;
+using EmailSettings.Core.OAuth;
 
 namespace EmailSettings.Core.MailServers;
 
@@ -16,6 +17,12 @@ public sealed class MailServer
 
     /// <summary>The SMTP password, encrypted with Data Protection; never plaintext.</summary>
     public string? SmtpPasswordProtected { get; set; }
+
+    /// <summary>Password (with <see cref="SmtpPasswordProtected"/>) or OAuth2 (with the grant attached to this server).</summary>
+    public SignInMethod SignInMethod { get; set; }
+
+    /// <summary>The OAuth2 provider's configuration name when <see cref="SignInMethod"/> is OAuth2.</summary>
+    public string? OAuthProvider { get; set; }
 
     public bool UseTls { get; set; } = true;
     public bool IsDefault { get; set; }

@@ -1,4 +1,5 @@
 using EmailSettings.Core.Common;
+using EmailSettings.Core.OAuth;
 
 namespace EmailSettings.Core.MailServers;
 
@@ -14,6 +15,18 @@ public sealed class MailServerInput
     public string? SmtpPassword { get; set; }
 
     public bool UseTls { get; set; } = true;
+
+    /// <summary>Password (default) or OAuth2 with <see cref="OAuthProvider"/>.</summary>
+    public SignInMethod SignInMethod { get; set; }
+
+    /// <summary>The configured provider's name when signing in with OAuth2.</summary>
+    public string? OAuthProvider { get; set; }
+
+    /// <summary>A completed sign-in of this dialog, attached when the dialog saves; null keeps the server's current one.</summary>
+    public Guid? OAuthGrantId { get; set; }
+
+    /// <summary>The sign-in the dialog shows: the saved one, or the one just completed (never a token).</summary>
+    public OAuthGrantInfo? OAuthGrant { get; set; }
 
     /// <summary>Set when the admin chose to trust a certificate shown by Test Connection.</summary>
     public string? PinnedCertificateSha256 { get; set; }
@@ -33,7 +46,13 @@ public sealed class MailServerInput
         Add(errors, nameof(SmtpPort), FieldRules.Port(SmtpPort, FieldLabels.SmtpPort));
         Add(errors, nameof(SmtpUsername), FieldRules.MaxLength(SmtpUsername?.Trim(), FieldRules.UsernameMaxLength, FieldLabels.SmtpUsername));
         Add(errors, nameof(SmtpPassword), FieldRules.MaxLength(SmtpPassword, FieldRules.PasswordMaxLength, FieldLabels.SmtpPassword));
-        if (!string.IsNullOrEmpty(SmtpPassword) && string.IsNullOrWhiteSpace(SmtpUsername))
+        if (SignInMethod == SignInMethod.OAuth2)
+        {
+            OAuthSignInRules.Check(errors, OAuthProvider, OAuthGrantId, OAuthGrant, SmtpUsername, nameof(SmtpUsername),
+                $"{FieldLabels.SmtpUsername} is the mailbox that signs in with OAuth2 (usually the signed-in address).",
+                nameof(OAuthProvider), nameof(OAuthGrantId));
+        }
+        else if (!string.IsNullOrEmpty(SmtpPassword) && string.IsNullOrWhiteSpace(SmtpUsername))
         {
             errors.TryAdd(nameof(SmtpUsername), $"Enter the {FieldLabels.SmtpUsername} that goes with this password.");
         }
@@ -58,7 +77,7 @@ public sealed class MailServerInput
     }
 }
 
-/// <summary>A server as the page lists it: no password, only whether one is stored.</summary>
+/// <summary>A server as the page lists it: no password, only whether one is stored; for OAuth2 its grant, never a token.</summary>
 public sealed record MailServerSummary(
     int Id,
     string Name,
@@ -71,7 +90,14 @@ public sealed record MailServerSummary(
     int AccountCount,
     string? PinnedCertificateSha256,
     DateTime CreatedAt,
-    DateTime UpdatedAt);
+    DateTime UpdatedAt,
+    SignInMethod SignInMethod = SignInMethod.Password,
+    string? OAuthProvider = null,
+    OAuthGrantInfo? OAuth = null)
+{
+    /// <summary>True when the server's OAuth2 grant died and an admin must sign in again.</summary>
+    public bool ReconnectNeeded => SignInMethod == SignInMethod.OAuth2 && OAuth is { ReconnectNeeded: true };
+}
 
 /// <summary>What a delete did: how many accounts lost their outbound server.</summary>
 public sealed record MailServerDeleted(int Id, string Name, int AffectedAccounts);

@@ -1,5 +1,6 @@
 using EmailSettings.Core.Common;
 using EmailSettings.Core.Data;
+using EmailSettings.Core.OAuth;
 using EmailSettings.Core.Secrets;
 using EmailSettings.Core.Tenancy;
 using Microsoft.EntityFrameworkCore;
@@ -12,6 +13,7 @@ public sealed class MailServerService(
     IDbContextFactory<EmailSettingsDbContext> dbFactory,
     ITenantContext tenant,
     SecretProtector secrets,
+    OAuthGrantStore grants,
     TimeProvider clock,
     ILogger<MailServerService> logger)
 {
@@ -23,14 +25,48 @@ public sealed class MailServerService(
         var tenantId = tenant.RequireTenantAdmin();
         await using var db = await dbFactory.CreateForTenantAsync(tenantId, ct);
         var servers = await Summaries(db.MailServers.Where(s => s.TenantId == tenantId)).ToListAsync(ct);
-        return DisplayOrder.ByName(servers, s => s.Name, s => s.Id);
+        return DisplayOrder.ByName(await WithGrantsAsync(db, tenantId, servers, ct), s => s.Name, s => s.Id);
     }
 
     public async Task<MailServerSummary?> GetAsync(int id, CancellationToken ct = default)
     {
         var tenantId = tenant.RequireTenantAdmin();
         await using var db = await dbFactory.CreateForTenantAsync(tenantId, ct);
-        return await Summaries(db.MailServers.Where(s => s.Id == id && s.TenantId == tenantId)).FirstOrDefaultAsync(ct);
+        var found = await Summaries(db.MailServers.Where(s => s.Id == id && s.TenantId == tenantId)).FirstOrDefaultAsync(ct);
+        return found is null ? null : (await WithGrantsAsync(db, tenantId, [found], ct))[0];
+    }
+
+    /// <summary>
+    /// Reconnect from the card: attaches the sign-in just completed for this server in place of its dead grant. The
+    /// problem sinks hear that it works again.
+    /// </summary>
+    public async Task<Result<MailServerSummary>> ReconnectAsync(int id, Guid grantId, CancellationToken ct = default)
+    {
+        var tenantId = tenant.RequireTenantAdmin();
+        await using (var db = await dbFactory.CreateForTenantAsync(tenantId, ct))
+        {
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            var server = await db.MailServers.FirstOrDefaultAsync(s => s.Id == id && s.TenantId == tenantId, ct);
+            if (server is null)
+            {
+                return Result<MailServerSummary>.NotFound(NotFoundMessage);
+            }
+            var now = clock.GetUtcNow().UtcDateTime;
+            var (error, replacedDead) = await grants.AttachAsync(db, tenantId, grantId, OAuthTargetKind.MailServer, id, isNewRecord: false, server.OAuthProvider, now, ct);
+            if (error is not null)
+            {
+                return Result<MailServerSummary>.Invalid(nameof(MailServerInput.OAuthGrantId), error);
+            }
+            server.UpdatedAt = now;
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+            if (replacedDead)
+            {
+                await grants.ReconnectedAsync(tenantId, OAuthTargetKind.MailServer, id, server.Name, server.OAuthProvider!, now);
+            }
+        }
+        logger.LogInformation("Mail server {ServerId} of tenant {TenantId} reconnected with OAuth2", id, tenantId);
+        return Result<MailServerSummary>.Ok((await GetAsync(id, ct))!);
     }
 
     /// <summary>The Edit dialog's model, pre-filled; the password stays blank. Null when not in this tenant.</summary>
@@ -49,8 +85,18 @@ public sealed class MailServerService(
                 UseTls = s.UseTls,
                 PinnedCertificateSha256 = s.PinnedCertificateSha256,
                 HasStoredPassword = s.SmtpPasswordProtected != null,
+                SignInMethod = s.SignInMethod,
+                OAuthProvider = s.OAuthProvider,
             })
-            .FirstOrDefaultAsync(ct);
+            .FirstOrDefaultAsync(ct) is { } input
+            ? WithGrant(input, await grants.InfoAsync(db, tenantId, OAuthTargetKind.MailServer, [id], ct), id)
+            : null;
+    }
+
+    private static MailServerInput WithGrant(MailServerInput input, Dictionary<int, OAuthGrantInfo> found, int id)
+    {
+        input.OAuthGrant = found.GetValueOrDefault(id);
+        return input;
     }
 
     public async Task<bool> AnyAsync(CancellationToken ct = default)
@@ -82,6 +128,11 @@ public sealed class MailServerService(
         Apply(server, input, now);
         db.MailServers.Add(server);
         await db.SaveChangesAsync(ct);
+        if (await ApplySignInAsync(db, tenantId, server, input, isNew: true, now, ct) is { } signInError)
+        {
+            return signInError;
+        }
+        await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
 
         logger.LogInformation("Mail server {ServerId} ({Host}:{Port}) added to tenant {TenantId}", server.Id, server.SmtpHost, server.SmtpPort, tenantId);
@@ -98,13 +149,20 @@ public sealed class MailServerService(
         }
 
         await using var db = await dbFactory.CreateForTenantAsync(tenantId, ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
         var server = await db.MailServers.FirstOrDefaultAsync(s => s.Id == id && s.TenantId == tenantId, ct);
         if (server is null)
         {
             return Result<MailServerSummary>.NotFound(NotFoundMessage);
         }
-        Apply(server, input, clock.GetUtcNow().UtcDateTime);
+        var now = clock.GetUtcNow().UtcDateTime;
+        Apply(server, input, now);
+        if (await ApplySignInAsync(db, tenantId, server, input, isNew: false, now, ct) is { } signInError)
+        {
+            return signInError;
+        }
         await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
 
         logger.LogInformation("Mail server {ServerId} updated in tenant {TenantId}", id, tenantId);
         return Result<MailServerSummary>.Ok((await GetAsync(id, ct))!);
@@ -153,6 +211,41 @@ public sealed class MailServerService(
         return Result<MailServerSummary>.Ok((await GetAsync(id, ct))!);
     }
 
+    /// <summary>
+    /// OAuth2: attaches the dialog's new sign-in (the previous grant goes); Password: the server's grant goes. Returns
+    /// the form's error when the sign-in cannot be used.
+    /// </summary>
+    private async Task<Result<MailServerSummary>?> ApplySignInAsync(EmailSettingsDbContext db, Guid tenantId, MailServer server,
+        MailServerInput input, bool isNew, DateTime now, CancellationToken ct)
+    {
+        if (server.SignInMethod != SignInMethod.OAuth2)
+        {
+            await OAuthGrantStore.DetachAllAsync(db, tenantId, OAuthTargetKind.MailServer, server.Id, ct);
+            return null;
+        }
+        if (input.OAuthGrantId is not { } grantId)
+        {
+            return null;
+        }
+        var (error, replacedDead) = await grants.AttachAsync(db, tenantId, grantId, OAuthTargetKind.MailServer, server.Id, isNew, server.OAuthProvider, now, ct);
+        if (error is not null)
+        {
+            return Result<MailServerSummary>.Invalid(nameof(MailServerInput.OAuthGrantId), error);
+        }
+        if (replacedDead)
+        {
+            await grants.ReconnectedAsync(tenantId, OAuthTargetKind.MailServer, server.Id, server.Name, server.OAuthProvider!, now);
+        }
+        return null;
+    }
+
+    private async Task<IReadOnlyList<MailServerSummary>> WithGrantsAsync(EmailSettingsDbContext db, Guid tenantId, List<MailServerSummary> list, CancellationToken ct)
+    {
+        var oauth = list.Where(s => s.SignInMethod == SignInMethod.OAuth2).Select(s => s.Id).ToList();
+        var found = await grants.InfoAsync(db, tenantId, OAuthTargetKind.MailServer, oauth, ct);
+        return found.Count == 0 ? list : list.Select(s => found.TryGetValue(s.Id, out var g) ? s with { OAuth = g } : s).ToList();
+    }
+
     private void Apply(MailServer server, MailServerInput input, DateTime now)
     {
         server.Name = input.Name.Trim();
@@ -160,7 +253,14 @@ public sealed class MailServerService(
         server.SmtpPort = input.SmtpPort;
         server.UseTls = input.UseTls;
         server.SmtpUsername = string.IsNullOrWhiteSpace(input.SmtpUsername) ? null : input.SmtpUsername.Trim();
-        if (server.SmtpUsername is null)
+        server.SignInMethod = input.SignInMethod;
+        server.OAuthProvider = input.SignInMethod == SignInMethod.OAuth2 ? input.OAuthProvider?.Trim() : null;
+        if (server.SignInMethod == SignInMethod.OAuth2)
+        {
+            // Signing in with a token: a stored password would only be a liability.
+            server.SmtpPasswordProtected = null;
+        }
+        else if (server.SmtpUsername is null)
         {
             // Without a username there is no authentication, so a stored password would only be a liability.
             server.SmtpPasswordProtected = null;
@@ -180,5 +280,5 @@ public sealed class MailServerService(
             .Select(s => new MailServerSummary(
                 s.Id, s.Name, s.SmtpHost, s.SmtpPort, s.UseTls, s.SmtpUsername,
                 s.SmtpPasswordProtected != null, s.IsDefault, s.Accounts.Count,
-                s.PinnedCertificateSha256, s.CreatedAt, s.UpdatedAt));
+                s.PinnedCertificateSha256, s.CreatedAt, s.UpdatedAt, s.SignInMethod, s.OAuthProvider, null));
 }

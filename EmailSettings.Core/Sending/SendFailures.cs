@@ -47,6 +47,9 @@ internal static class SendFailures
         ConnectionFailureKind.HostNotFound or ConnectionFailureKind.ConnectionRefused or ConnectionFailureKind.HostUnreachable
             or ConnectionFailureKind.ConnectionLost or ConnectionFailureKind.NotAMailServer => SendFailureKind.Connection,
         ConnectionFailureKind.Cancelled => SendFailureKind.Cancelled,
+        ConnectionFailureKind.ReconnectNeeded => SendFailureKind.ReconnectNeeded,
+        ConnectionFailureKind.SignInRequired => SendFailureKind.Authentication,
+        ConnectionFailureKind.TokenUnavailable => SendFailureKind.Connection,
         _ => SendFailureKind.Protocol,
     };
 

@@ -18,6 +18,9 @@ public enum SendFailureKind
     MessageRejected,
     Protocol,
     Cancelled,
+
+    /// <summary>The server's OAuth2 grant is dead: an admin must sign in again (Reconnect on the server's card).</summary>
+    ReconnectNeeded,
 }
 
 /// <summary>

@@ -5,6 +5,7 @@ using EmailSettings.Core.Connections;
 using EmailSettings.Core.Data;
 using EmailSettings.Core.EmailAccounts;
 using EmailSettings.Core.MailServers;
+using EmailSettings.Core.OAuth;
 using EmailSettings.Core.Secrets;
 using EmailSettings.Core.Tenancy;
 using MailKit;
@@ -26,6 +27,7 @@ public sealed class SmtpEmailSender(
     IDbContextFactory<EmailSettingsDbContext> dbFactory,
     ITenantContext tenant,
     SecretProtector secrets,
+    MailCredentials credentials,
     TimeProvider clock,
     IOptions<SendingOptions> options,
     ILogger<SmtpEmailSender> logger) : IEmailSender
@@ -72,7 +74,21 @@ public sealed class SmtpEmailSender(
 
         string? password = null;
         var username = string.IsNullOrWhiteSpace(server.SmtpUsername) ? null : server.SmtpUsername.Trim();
-        if (username is not null && server.SmtpPasswordProtected is not null)
+        MailCredential? credential = null;
+        if (username is not null && server.SignInMethod == SignInMethod.OAuth2)
+        {
+            try
+            {
+                credential = await credentials.ForRecordAsync(tenantId, OAuthTargetKind.MailServer, server.Id, username, ct);
+            }
+            catch (OAuthReconnectNeededException dead)
+            {
+                return await FailAsync(entry, SendFailureKind.ReconnectNeeded,
+                    $"Reconnect needed: {dead.ProviderDisplayName} no longer accepts the sign-in of the server \"{server.Name}\" ({dead.Reason}). Use Reconnect on its card to sign in again.{SendFailures.NothingSent}",
+                    null, SecretScrubber.None);
+            }
+        }
+        else if (username is not null && server.SmtpPasswordProtected is not null)
         {
             try
             {
@@ -88,7 +104,8 @@ public sealed class SmtpEmailSender(
 
         var message = BuildMessage(account, email);
         entry.MessageId = message.MessageId;
-        return await TransmitAsync(entry, server, username, password, message, ct);
+        credential ??= username is null ? null : new PasswordCredential(username, password ?? "");
+        return await TransmitAsync(entry, server, credential, message, ct);
     }
 
     private async Task<(EmailAccount? Account, MailServer? Server)> LoadAccountAsync(Guid tenantId, int? accountId, CancellationToken ct)
@@ -120,13 +137,11 @@ public sealed class SmtpEmailSender(
 
     /// <summary>Connects, signs in and sends through the connection layer; what sending adds is the message itself.</summary>
     private async Task<SendResult> TransmitAsync(
-        EmailLogEntry entry, MailServer server, string? username, string? password, MimeMessage message, CancellationToken ct)
+        EmailLogEntry entry, MailServer server, MailCredential? credential, MimeMessage message, CancellationToken ct)
     {
         var endpoint = new MailEndpoint(ConnectionProtocol.Smtp, server.SmtpHost, server.SmtpPort, server.UseTls,
             server.PinnedCertificateSha256, server.Name);
-        var credential = username is null ? null : new PasswordCredential(username, password ?? "");
         using var connection = new SmtpMailConnection(endpoint, credential, MailTimeLimit.WholeSession(options.Value.Timeout, clock, ct));
-        var scrubber = connection.Scrubber;
 
         string response;
         try
@@ -136,30 +151,30 @@ public sealed class SmtpEmailSender(
             {
                 await DisconnectAsync(connection, server);
                 var refused = SendFailures.From(refusal);
-                return await FailAsync(entry, refused.Kind, refused.Message, refused.Response, scrubber);
+                return await FailAsync(entry, refused.Kind, refused.Message, refused.Response, connection.Scrubber);
             }
             connection.BeginWork("while sending");
             response = await connection.Client.SendAsync(message, connection.Token);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            await FailAsync(entry, SendFailureKind.Cancelled, CancelledMessage, null, scrubber);
+            await FailAsync(entry, SendFailureKind.Cancelled, CancelledMessage, null, connection.Scrubber);
             throw;
         }
         catch (Exception ex) when (SendFailures.Classify(connection, ex) is { } failure)
         {
-            return await FailAsync(entry, failure.Kind, failure.Message, failure.Response, scrubber);
+            return await FailAsync(entry, failure.Kind, failure.Message, failure.Response, connection.Scrubber);
         }
         catch (Exception ex)
         {
             logger.LogError(ex, "Unexpected error sending through mail server {ServerId} for tenant {TenantId}", server.Id, entry.TenantId);
-            await FailAsync(entry, null, UnexpectedMessage, null, scrubber);
+            await FailAsync(entry, null, UnexpectedMessage, null, connection.Scrubber);
             throw;
         }
 
         await DisconnectAsync(connection, server);
         entry.Status = EmailLogStatus.Sent;
-        entry.ServerResponse = Truncate(scrubber.Scrub(response), FieldRules.ErrorTextMaxLength);
+        entry.ServerResponse = Truncate(connection.Scrubber.Scrub(response), FieldRules.ErrorTextMaxLength);
         var id = await WriteLogAsync(entry);
         logger.LogInformation(
             "Email {MessageId} sent from account {AccountId} of tenant {TenantId} through mail server {ServerId}",

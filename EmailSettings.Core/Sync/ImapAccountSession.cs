@@ -10,7 +10,14 @@ internal static class ImapAccountSession
     public static MailEndpoint Endpoint(EmailAccount account) =>
         new(ConnectionProtocol.Imap, account.ImapHost!, account.ImapPort, account.ImapUseTls, account.ImapPinnedCertificateSha256, account.DisplayName);
 
-    /// <summary>The credential of the account; throws <see cref="System.Security.Cryptography.CryptographicException"/> when the stored secret cannot be read.</summary>
-    public static MailCredential Credential(EmailAccount account, SecretProtector secrets) =>
-        new PasswordCredential(account.ImapUsername!, secrets.Unprotect(SecretKind.ImapPassword, account.ImapPasswordProtected!));
+    /// <summary>
+    /// The account's sign-in: its password, or an OAuth2 token of its grant (renewed ahead of expiry and once when the
+    /// server refuses it). Throws <see cref="System.Security.Cryptography.CryptographicException"/> when the stored
+    /// secret cannot be read, and a reconnect-needed error, before the server or the provider is contacted, when the
+    /// grant is already known dead.
+    /// </summary>
+    public static async Task<MailCredential> CredentialAsync(EmailAccount account, MailCredentials credentials, SecretProtector secrets, CancellationToken ct) =>
+        account.ImapSignInMethod == OAuth.SignInMethod.OAuth2
+            ? await credentials.ForRecordAsync(account.TenantId, OAuth.OAuthTargetKind.EmailAccount, account.Id, account.ImapUsername!, ct)
+            : new PasswordCredential(account.ImapUsername!, secrets.Unprotect(SecretKind.ImapPassword, account.ImapPasswordProtected!));
 }

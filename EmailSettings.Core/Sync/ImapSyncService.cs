@@ -39,6 +39,7 @@ namespace EmailSettings.Core.Sync;
 public sealed class ImapSyncService(
     IDbContextFactory<EmailSettingsDbContext> dbFactory,
     SecretProtector secrets,
+    MailCredentials credentials,
     SyncProgressNotifier notifier,
     IOptions<SyncOptions> options,
     TimeProvider clock,
@@ -77,16 +78,16 @@ public sealed class ImapSyncService(
         var ended = false;
         try
         {
-            string? password = null;
+            MailCredential? credential = null;
             try
             {
                 if (folders.Count == 0)
                 {
                     folders = [await AddInboxAsync(account, ct)];
                 }
-                password = secrets.Unprotect(SecretKind.ImapPassword, account.ImapPasswordProtected!);
+                credential = await ImapAccountSession.CredentialAsync(account, credentials, secrets, ct);
                 var run = new RunProgress();
-                await RunAsync(account, [.. SyncFolder.InDisplayOrder(folders, f => f.Name)], password, run, ct);
+                await RunAsync(account, [.. SyncFolder.InDisplayOrder(folders, f => f.Name)], credential, run, ct);
                 var changes = run.Changes;
                 var succeededAt = Now;
                 await UpdateAccountAsync(tenantId, accountId, a => a
@@ -122,7 +123,7 @@ public sealed class ImapSyncService(
             }
             catch (Exception ex)
             {
-                var (kind, message) = SyncFailures.Describe(ex, new SecretScrubber([password]));
+                var (kind, message) = SyncFailures.Describe(ex, credential?.Scrubber ?? SecretScrubber.None);
                 var failedAt = Now;
                 await UpdateAccountAsync(tenantId, accountId, a => a
                     .SetProperty(x => x.LastSyncFailedAt, failedAt)
@@ -161,10 +162,10 @@ public sealed class ImapSyncService(
     /// turn over the one session. A mail or network failure leaves as a <see cref="SyncFailures.ConnectionFailedException"/>
     /// carrying the layer's classification; folders gone from the server are reported after the others are synced.
     /// </summary>
-    private async Task RunAsync(EmailAccount account, IReadOnlyList<SyncFolder> folders, string password, RunProgress run, CancellationToken ct)
+    private async Task RunAsync(EmailAccount account, IReadOnlyList<SyncFolder> folders, MailCredential credential, RunProgress run, CancellationToken ct)
     {
         var settings = options.Value;
-        using var connection = new ImapMailConnection(ImapAccountSession.Endpoint(account), new PasswordCredential(account.ImapUsername!, password),
+        using var connection = new ImapMailConnection(ImapAccountSession.Endpoint(account), credential,
             MailTimeLimit.PerCommand(settings.Timeout, clock, ct));
         var missing = new List<string>();
         try

@@ -1,5 +1,6 @@
 using EmailSettings.Core.Common;
 using EmailSettings.Core.Connections;
+using EmailSettings.Core.OAuth;
 
 namespace EmailSettings.Core.Sync;
 
@@ -23,6 +24,11 @@ internal static class SyncFailures
         {
             return (SyncErrorKind.Other, Cut(missing.Message));
         }
+        if (error is OAuthReconnectNeededException dead)
+        {
+            // Found before connecting: the grant was already dead, so neither the provider nor the server was asked.
+            return (SyncErrorKind.ReconnectNeeded, Cut(scrubber.Scrub(dead.Message)));
+        }
         return (SyncErrorKind.Other, Cut(scrubber.Scrub($"The sync failed: {error.Message}")));
     }
 
@@ -37,6 +43,9 @@ internal static class SyncFailures
             or ConnectionFailureKind.StartTlsNotOffered or ConnectionFailureKind.PortTlsMismatch => SyncErrorKind.Tls,
         ConnectionFailureKind.ConnectionLost => SyncErrorKind.ConnectionLost,
         ConnectionFailureKind.Cancelled => SyncErrorKind.Cancelled,
+        ConnectionFailureKind.ReconnectNeeded => SyncErrorKind.ReconnectNeeded,
+        ConnectionFailureKind.SignInRequired => SyncErrorKind.AuthenticationFailed,
+        ConnectionFailureKind.TokenUnavailable => SyncErrorKind.HostUnreachable,
         _ => SyncErrorKind.Other,
     };
 

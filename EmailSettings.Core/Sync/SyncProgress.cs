@@ -17,6 +17,9 @@ public enum SyncErrorKind
     Tls,
     ConnectionLost,
     Cancelled,
+
+    /// <summary>The OAuth2 grant is dead: scheduled syncs stop until an admin signs in again (Reconnect).</summary>
+    ReconnectNeeded,
     Other,
 }
 

@@ -71,6 +71,7 @@ public static class SyncRegistration
             services.AddSingleton<IPostgresNotificationHandler>(sp => sp.GetRequiredService<ClusterAccountChanges>());
         }
         services.AddSingleton<IEmailAccountChangeListener>(sp => sp.GetRequiredService<SyncScheduler>());
+        services.AddSingleton<OAuth.IOAuthProblemSink>(sp => sp.GetRequiredService<SyncScheduler>());
         services.AddSingleton<ISyncOutcomeListener>(sp => sp.GetRequiredService<IdleWatchers>());
         services.AddScoped<SyncService>();
         services.AddScoped<MessageService>();

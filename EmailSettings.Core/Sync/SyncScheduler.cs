@@ -1,5 +1,6 @@
 using EmailSettings.Core.Data;
 using EmailSettings.Core.EmailAccounts;
+using EmailSettings.Core.OAuth;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -24,7 +25,7 @@ public sealed class SyncScheduler(
     SyncCoordinator coordinator,
     IDbContextFactory<EmailSettingsDbContext> dbFactory,
     IOptions<SyncOptions> options,
-    ILogger<SyncScheduler> logger) : IEmailAccountChangeListener, IHostedService
+    ILogger<SyncScheduler> logger) : IEmailAccountChangeListener, IOAuthProblemSink, IHostedService
 {
     public const string JobGroup = "imap-sync";
 
@@ -50,8 +51,7 @@ public sealed class SyncScheduler(
         // The one pass that acts for every tenant: each job it schedules then runs for its own account's tenant.
         await using (var db = await dbFactory.CreateForAllTenantsAsync(cancellationToken))
         {
-            accounts = (await db.EmailAccounts.AsNoTracking()
-                    .Where(a => a.ImapHost != null && a.ImapUsername != null && a.ImapPasswordProtected != null)
+            accounts = (await Schedulable(db).AsNoTracking()
                     .Select(a => new { a.TenantId, a.Id })
                     .ToListAsync(cancellationToken))
                 .Select(a => (a.TenantId, a.Id)).ToList();
@@ -118,8 +118,7 @@ public sealed class SyncScheduler(
         bool configured;
         await using (var db = await dbFactory.CreateForTenantAsync(tenantId, ct))
         {
-            configured = await db.EmailAccounts.AnyAsync(a => a.Id == accountId && a.TenantId == tenantId
-                && a.ImapHost != null && a.ImapUsername != null && a.ImapPasswordProtected != null, ct);
+            configured = await Schedulable(db).AnyAsync(a => a.Id == accountId && a.TenantId == tenantId, ct);
         }
         if (configured)
         {
@@ -139,6 +138,27 @@ public sealed class SyncScheduler(
         }
         await coordinator.CancelAsync(tenantId, accountId);
     }
+
+    /// <summary>
+    /// A dead OAuth2 grant stops the account's scheduled syncs (no retry storm at the provider); the Reconnect that
+    /// replaces the grant schedules them again.
+    /// </summary>
+    public async Task ReconnectNeededAsync(OAuthGrantProblem problem, CancellationToken ct)
+    {
+        if (active && problem.TargetKind == OAuthTargetKind.EmailAccount)
+        {
+            await UnscheduleAsync(problem.TenantId, problem.RecordId, ct);
+            logger.LogInformation("Scheduled IMAP sync of account {AccountId} stopped until it is reconnected", problem.RecordId);
+        }
+    }
+
+    public Task ReconnectedAsync(OAuthGrantProblem recovered, CancellationToken ct) =>
+        recovered.TargetKind == OAuthTargetKind.EmailAccount ? AccountSavedAsync(recovered.TenantId, recovered.RecordId, ct) : Task.CompletedTask;
+
+    /// <summary>Accounts with complete IMAP settings whose OAuth2 grant, if any, is not waiting for a Reconnect.</summary>
+    private static IQueryable<EmailAccount> Schedulable(EmailSettingsDbContext db) =>
+        db.EmailAccounts.Where(EmailAccount.ImapConfigured)
+            .Where(a => !db.OAuthGrants.Any(g => g.EmailAccountId == a.Id && g.Status == OAuthGrantStatus.ReconnectNeeded));
 
     /// <summary>(Re)places the account's job; its first run is now, then every <see cref="SyncOptions.Interval"/>.</summary>
     internal async Task ScheduleAsync(Guid tenantId, int accountId, CancellationToken ct)

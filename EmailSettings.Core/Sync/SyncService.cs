@@ -13,7 +13,7 @@ public sealed class SyncService(
     SyncCoordinator coordinator,
     SyncProgressNotifier notifier)
 {
-    public const string NotConfiguredMessage = "Add the IMAP host, username and password to sync this account.";
+    public const string NotConfiguredMessage = "Add the IMAP host, username and password (or an OAuth2 sign-in) to sync this account.";
 
     /// <summary>
     /// Syncs the account now, or joins its running sync, and returns how it went. Goes to the coordinator rather
@@ -27,9 +27,8 @@ public sealed class SyncService(
         bool? configured;
         await using (var db = await dbFactory.CreateForTenantAsync(tenantId, ct))
         {
-            configured = await db.EmailAccounts.Where(a => a.Id == accountId && a.TenantId == tenantId)
-                .Select(a => (bool?)(a.ImapHost != null && a.ImapUsername != null && a.ImapPasswordProtected != null))
-                .FirstOrDefaultAsync(ct);
+            var account = db.EmailAccounts.Where(a => a.Id == accountId && a.TenantId == tenantId);
+            configured = !await account.AnyAsync(ct) ? null : await account.AnyAsync(EmailAccount.ImapConfigured, ct);
         }
         if (configured is null)
         {

@@ -11,6 +11,12 @@ public interface ITenantContext
 
     /// <summary>True when the caller holds the tenant administrator role for <see cref="TenantId"/>.</summary>
     bool IsTenantAdmin { get; }
+
+    /// <summary>
+    /// The signed-in user's id, or null for background work acting for a tenant. Only what must be bound to a person
+    /// (an OAuth sign-in's state) asks for it.
+    /// </summary>
+    string? UserId => null;
 }
 
 public static class TenantContextExtensions

@@ -93,6 +93,10 @@ namespace EmailSettings.Migrations.Postgres.Migrations
                         .HasMaxLength(253)
                         .HasColumnType("character varying(253)");
 
+                    b.Property<string>("ImapOAuthProvider")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
                     b.Property<string>("ImapPasswordProtected")
                         .HasColumnType("text");
 
@@ -102,6 +106,13 @@ namespace EmailSettings.Migrations.Postgres.Migrations
 
                     b.Property<int>("ImapPort")
                         .HasColumnType("integer");
+
+                    b.Property<string>("ImapSignInMethod")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasDefaultValue("Password");
 
                     b.Property<bool>("ImapUseTls")
                         .HasColumnType("boolean");
@@ -259,9 +270,20 @@ namespace EmailSettings.Migrations.Postgres.Migrations
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)");
 
+                    b.Property<string>("OAuthProvider")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
                     b.Property<string>("PinnedCertificateSha256")
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
+
+                    b.Property<string>("SignInMethod")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasDefaultValue("Password");
 
                     b.Property<string>("SmtpHost")
                         .IsRequired()
@@ -376,6 +398,154 @@ namespace EmailSettings.Migrations.Postgres.Migrations
                         .IsUnique();
 
                     b.ToTable("SyncedMessages");
+                });
+
+            modelBuilder.Entity("EmailSettings.Core.OAuth.OAuthGrant", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime?>("AccessTokenExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("AccessTokenProtected")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Address")
+                        .HasMaxLength(254)
+                        .HasColumnType("character varying(254)");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("CreatedByUserId")
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)");
+
+                    b.Property<int?>("EmailAccountId")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Flow")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<int?>("IntendedRecordId")
+                        .HasColumnType("integer");
+
+                    b.Property<int?>("MailServerId")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime?>("PendingUntil")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Problem")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<DateTime?>("ProblemAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("ProviderName")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("RefreshTokenProtected")
+                        .HasColumnType("text");
+
+                    b.Property<DateTime?>("RefreshedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("TargetKind")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("EmailAccountId")
+                        .IsUnique();
+
+                    b.HasIndex("MailServerId")
+                        .IsUnique();
+
+                    b.HasIndex("TenantId", "PendingUntil");
+
+                    b.ToTable("OAuthGrants");
+                });
+
+            modelBuilder.Entity("EmailSettings.Core.OAuth.OAuthSignInAttempt", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime?>("CompletedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("GrantId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Handle")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("ProviderName")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<int?>("RecordId")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("TargetKind")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.HasIndex("Handle")
+                        .IsUnique();
+
+                    b.HasIndex("TenantId");
+
+                    b.ToTable("OAuthSignInAttempts");
                 });
 
             modelBuilder.Entity("EmailSettings.Core.Sending.EmailLogEntry", b =>
@@ -701,6 +871,34 @@ namespace EmailSettings.Migrations.Postgres.Migrations
                     b.HasOne("EmailSettings.Core.Sync.SyncFolder", null)
                         .WithMany()
                         .HasForeignKey("SyncFolderId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("EmailSettings.Core.OAuth.OAuthGrant", b =>
+                {
+                    b.HasOne("EmailSettings.Core.EmailAccounts.EmailAccount", null)
+                        .WithMany()
+                        .HasForeignKey("EmailAccountId")
+                        .OnDelete(DeleteBehavior.Cascade);
+
+                    b.HasOne("EmailSettings.Core.MailServers.MailServer", null)
+                        .WithMany()
+                        .HasForeignKey("MailServerId")
+                        .OnDelete(DeleteBehavior.Cascade);
+
+                    b.HasOne("EmailSettings.Core.Tenancy.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("EmailSettings.Core.OAuth.OAuthSignInAttempt", b =>
+                {
+                    b.HasOne("EmailSettings.Core.Tenancy.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -16,6 +16,8 @@ internal sealed class ClaimsTenantContext(AuthenticationStateProvider authentica
 
     public bool IsTenantAdmin => CurrentUser().IsTenantAdmin();
 
+    public string? UserId => CurrentUser()?.FindFirstValue(ClaimTypes.NameIdentifier);
+
     private ClaimsPrincipal? CurrentUser()
     {
         // Blazor Server's provider hands out an already completed task (set from the request, then by revalidation).

@@ -50,9 +50,10 @@ public sealed class CoreTestHost : IAsyncDisposable
     public Guid TenantA { get; } = Guid.Parse("aaaaaaaa-0000-0000-0000-000000000001");
     public Guid TenantB { get; } = Guid.Parse("bbbbbbbb-0000-0000-0000-000000000002");
 
-    /// <summary>A host on <paramref name="provider"/>; see <see cref="CreateAsync(Action{HostApplicationBuilder}, string, DatabaseProvider, bool)"/>.</summary>
-    public static Task<CoreTestHost> CreateAsync(DatabaseProvider provider, Action<HostApplicationBuilder>? configure = null) =>
-        CreateAsync(configure, folder: null, provider);
+    /// <summary>A host on <paramref name="provider"/>; see <see cref="CreateAsync(Action{HostApplicationBuilder}, string, DatabaseProvider, bool, IEnumerable{KeyValuePair{string, string}})"/>.</summary>
+    public static Task<CoreTestHost> CreateAsync(DatabaseProvider provider, Action<HostApplicationBuilder>? configure = null,
+        IEnumerable<KeyValuePair<string, string?>>? settings = null) =>
+        CreateAsync(configure, folder: null, provider, settings: settings);
 
     /// <summary>
     /// A host on <paramref name="provider"/> with <paramref name="settings"/> in its configuration before the Core is
@@ -66,9 +67,10 @@ public sealed class CoreTestHost : IAsyncDisposable
     /// <param name="folder">Content root (and SQLite folder); a new temp folder when null.</param>
     /// <param name="provider">SQLite file or a new database on the shared test PostgreSQL.</param>
     /// <param name="captureLogs">False: no logger at all (benchmarks), instead of every entry kept in <see cref="Logs"/>.</param>
+    /// <param name="settings">Configuration seen while the Core registers itself (OAuth providers, Cluster:* are read then).</param>
     public static Task<CoreTestHost> CreateAsync(Action<HostApplicationBuilder>? configure = null, string? folder = null,
-        DatabaseProvider provider = DatabaseProvider.Sqlite, bool captureLogs = true) =>
-        CreateAsync(configure, folder, provider, captureLogs, joining: null, settings: null);
+        DatabaseProvider provider = DatabaseProvider.Sqlite, bool captureLogs = true, IEnumerable<KeyValuePair<string, string?>>? settings = null) =>
+        CreateAsync(configure, folder, provider, captureLogs, joining: null, settings);
 
     /// <summary>
     /// Another node on <paramref name="first"/>'s PostgreSQL database: its own process-wide services (leases, listener,
@@ -81,7 +83,7 @@ public sealed class CoreTestHost : IAsyncDisposable
             : throw new InvalidOperationException("Only a PostgreSQL host can be joined by another node.");
 
     private static async Task<CoreTestHost> CreateAsync(Action<HostApplicationBuilder>? configure, string? folder,
-        DatabaseProvider provider, bool captureLogs, CoreTestHost? joining, IReadOnlyDictionary<string, string?>? settings)
+        DatabaseProvider provider, bool captureLogs, CoreTestHost? joining, IEnumerable<KeyValuePair<string, string?>>? settings)
     {
         folder ??= TempFolder.Create("emailsettings-core");
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
@@ -105,15 +107,15 @@ public sealed class CoreTestHost : IAsyncDisposable
         }
         // Beside the database file on SQLite; the same place on PostgreSQL, so tests can find it on both.
         builder.Configuration[DatabaseOptions.KeysPathKey] = Path.Combine(folder, "keys");
+        foreach (var (key, value) in settings ?? [])
+        {
+            builder.Configuration[key] = value;
+        }
         var logs = new CapturedLogs();
         builder.Services.AddSingleton(logs);
         if (captureLogs)
         {
             builder.Logging.AddProvider(logs).SetMinimumLevel(LogLevel.Trace);
-        }
-        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
-        {
-            builder.Configuration[key] = value;
         }
         builder.AddEmailSettingsCore();
         builder.AddTenantContext<TestTenantContext>();
@@ -188,4 +190,5 @@ public sealed class TestTenantContext : ITenantContext
 {
     public Guid? TenantId { get; set; }
     public bool IsTenantAdmin { get; set; }
+    public string? UserId { get; set; }
 }

@@ -11,6 +11,24 @@ using MimeKit;
 
 namespace EmailSettings.Tests.Support;
 
+/// <summary>Dovecot's oauth2 passdb against an authorization server's introspection endpoint (RFC 7662, post mode).</summary>
+/// <param name="SubmissionRelayPort">Also run Dovecot's submission service, relaying to this local SMTP port (for example
+/// <see cref="SmtpTestServer.PlainPort"/>), so XOAUTH2 over SMTP is checked by the same passdb.</param>
+public sealed record DovecotOAuth2(Uri IntrospectionUrl, string ClientId, string ClientSecret, int? SubmissionRelayPort = null)
+{
+    internal string BuildConfig() => string.Join('\n',
+        $"introspection_url = {IntrospectionUrl}",
+        "introspection_mode = post",
+        $"client_id = {ClientId}",
+        $"client_secret = {ClientSecret}",
+        "force_introspection = yes",
+        "username_attribute = sub",
+        "active_attribute = active",
+        "active_value = true",
+        "timeout_msecs = 10000",
+        "");
+}
+
 /// <summary>
 /// A real Dovecot 2.3 IMAP server (Debian package dovecot-imapd) running as a child process with its own
 /// configuration, state and mail in a private temp folder. Must run as root (Dovecot drops privileges
@@ -47,6 +65,7 @@ public sealed class DovecotServer : IAsyncDisposable
     private bool _disposed;
 
     private IReadOnlyList<string> extraConfigLines = [];
+    private DovecotOAuth2? oauth2;
 
     private DovecotServer(X509Certificate2 certificate)
     {
@@ -77,6 +96,12 @@ public sealed class DovecotServer : IAsyncDisposable
 
     /// <summary>Always "127.0.0.1".</summary>
     public string Host => "127.0.0.1";
+
+    /// <summary>
+    /// The submission (SMTP) port with STARTTLS, when started with <see cref="DovecotOAuth2.SubmissionRelayPort"/>: it signs
+    /// in with the same passdbs and relays what it accepts to that port. 0 otherwise.
+    /// </summary>
+    public int SubmissionPort { get; private set; }
 
     /// <summary>Plain IMAP port; STARTTLS is offered and plaintext login is allowed.</summary>
     public int ImapPort { get; }
@@ -109,7 +134,16 @@ public sealed class DovecotServer : IAsyncDisposable
     /// As <see cref="StartAsync(X509Certificate2?, CancellationToken)"/>, with extra top-level Dovecot settings appended
     /// to the generated config (e.g. an <c>imap_capability</c> line to act as a server without CONDSTORE).
     /// </summary>
-    public static async Task<DovecotServer> StartAsync(X509Certificate2? certificate, IReadOnlyList<string> extraConfig, CancellationToken ct = default)
+    public static Task<DovecotServer> StartAsync(X509Certificate2? certificate, IReadOnlyList<string> extraConfig, CancellationToken ct = default) =>
+        StartAsync(certificate, extraConfig, oauth2: null, ct);
+
+    /// <summary>
+    /// As above, and with <paramref name="oauth2"/> also Dovecot's <c>oauth2</c> passdb: XOAUTH2 and OAUTHBEARER are
+    /// offered and each token is checked at the authorization server's introspection endpoint (post mode, the token's
+    /// <c>sub</c> must be the username, <c>active</c> must be true). Password users keep working as before.
+    /// </summary>
+    public static async Task<DovecotServer> StartAsync(X509Certificate2? certificate, IReadOnlyList<string> extraConfig, DovecotOAuth2? oauth2,
+        CancellationToken ct = default)
     {
         if (OperatingSystem.IsWindows())
         {
@@ -117,7 +151,11 @@ public sealed class DovecotServer : IAsyncDisposable
         }
 
         ExternalServers.Starting("Dovecot");
-        var server = new DovecotServer(certificate ?? TestCertificates.SharedLocalhost) { extraConfigLines = extraConfig };
+        var server = new DovecotServer(certificate ?? TestCertificates.SharedLocalhost) { extraConfigLines = extraConfig, oauth2 = oauth2 };
+        if (oauth2?.SubmissionRelayPort is not null)
+        {
+            server.SubmissionPort = FreePort.Next();
+        }
         try
         {
             server.CreateLayout();
@@ -503,7 +541,7 @@ public sealed class DovecotServer : IAsyncDisposable
         sb.AppendLine(c, $"log_path = {_logPath}");
         sb.AppendLine(c, $"info_log_path = {_logPath}");
         sb.AppendLine("listen = 127.0.0.1");
-        sb.AppendLine("protocols = imap");
+        sb.AppendLine(SubmissionPort == 0 ? "protocols = imap" : "protocols = imap submission");
         sb.AppendLine("default_login_user = dovenull");
         sb.AppendLine("default_internal_user = dovecot");
         sb.AppendLine("login_trusted_networks ="); // nothing trusted: loopback behaves like any client
@@ -511,7 +549,7 @@ public sealed class DovecotServer : IAsyncDisposable
         sb.AppendLine(c, $"ssl_cert = <{certPath}");
         sb.AppendLine(c, $"ssl_key = <{keyPath}");
         sb.AppendLine("disable_plaintext_auth = no");
-        sb.AppendLine("auth_mechanisms = plain login");
+        sb.AppendLine(oauth2 is null ? "auth_mechanisms = plain login" : "auth_mechanisms = plain login xoauth2 oauthbearer");
         sb.AppendLine("auth_verbose_passwords = no");
         sb.AppendLine("auth_cache_size = 0");
         sb.AppendLine("auth_failure_delay = 0");
@@ -521,8 +559,36 @@ public sealed class DovecotServer : IAsyncDisposable
         {
             sb.AppendLine(line.Replace("{MailRoot}", MailRoot, StringComparison.Ordinal));
         }
+        if (oauth2 is not null)
+        {
+            // Tokens first, and only for the token mechanisms; passwords below only for PLAIN and LOGIN.
+            var oauthConf = Path.Combine(RootDirectory, "dovecot-oauth2.conf.ext");
+            File.WriteAllText(oauthConf, oauth2.BuildConfig());
+            sb.AppendLine("passdb {");
+            sb.AppendLine("  driver = oauth2");
+            sb.AppendLine("  mechanisms = xoauth2 oauthbearer");
+            sb.AppendLine(c, $"  args = {oauthConf}");
+            sb.AppendLine("}");
+        }
+        if (oauth2?.SubmissionRelayPort is { } relay)
+        {
+            sb.AppendLine("hostname = localhost");
+            sb.AppendLine("submission_relay_host = 127.0.0.1");
+            sb.AppendLine(c, $"submission_relay_port = {relay}");
+            sb.AppendLine("submission_relay_trusted = yes");
+            sb.AppendLine("submission_relay_ssl = no");
+            sb.AppendLine("service submission-login {");
+            sb.AppendLine("  inet_listener submission {");
+            sb.AppendLine(c, $"    port = {SubmissionPort}");
+            sb.AppendLine("  }");
+            sb.AppendLine("}");
+        }
         sb.AppendLine("passdb {");
         sb.AppendLine("  driver = passwd-file");
+        if (oauth2 is not null)
+        {
+            sb.AppendLine("  mechanisms = plain login");
+        }
         // One file per user: a path with %u gets its own (uncached-when-missing) passwd-file per user, so a
         // user added while running is visible at once. A single shared file would be stat'ed at most once
         // per second and a user added in the same second as another login would be "unknown".
@@ -667,7 +733,7 @@ public sealed class DovecotServer : IAsyncDisposable
     private async Task WaitUntilPortsClosedAsync()
     {
         var deadline = DateTime.UtcNow + StopTimeout;
-        foreach (var port in new[] { ImapPort, ImapsPort })
+        foreach (var port in new[] { ImapPort, ImapsPort, SubmissionPort }.Where(p => p != 0))
         {
             while (await IsAcceptingAsync(port).ConfigureAwait(false))
             {

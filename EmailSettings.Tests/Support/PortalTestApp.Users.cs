@@ -36,9 +36,10 @@ public sealed partial class PortalTestApp
     }
 
     /// <summary>A browser client signed in as <paramref name="user"/> through the sign-in form.</summary>
-    public async Task<HttpClient> SignedInClientAsync(TestUser user)
+    /// <param name="https">See <see cref="CreateBrowserClient"/>.</param>
+    public async Task<HttpClient> SignedInClientAsync(TestUser user, bool https = false)
     {
-        var client = CreateBrowserClient();
+        var client = CreateBrowserClient(https);
         var response = await client.SignInAsync(user.Email, user.Password);
         response.StatusCode.Should().Be(HttpStatusCode.Redirect, $"{user.Email} should be able to sign in");
         return client;

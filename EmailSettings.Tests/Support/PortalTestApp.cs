@@ -111,8 +111,12 @@ public sealed partial class PortalTestApp : WebApplicationFactory<Program>
     }
 
     /// <summary>A client that behaves like a browser tab: keeps cookies, shows redirects instead of following them.</summary>
-    public HttpClient CreateBrowserClient() =>
-        CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+    /// <param name="https">Talk to https://localhost, so cookies marked Secure (OpenIddict's state cookie) come back as a browser sends them.</param>
+    public HttpClient CreateBrowserClient(bool https = false) =>
+        CreateClient(new WebApplicationFactoryClientOptions
+        {
+            AllowAutoRedirect = false, HandleCookies = true, BaseAddress = new Uri(https ? "https://localhost" : "http://localhost"),
+        });
 
     /// <summary>
     /// A DI scope of the running app whose Core services act for <paramref name="tenantId"/>, the way background jobs

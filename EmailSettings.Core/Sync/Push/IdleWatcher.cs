@@ -214,11 +214,16 @@ internal sealed class IdleWatcher
         MailCredential credential;
         try
         {
-            credential = ImapAccountSession.Credential(account, owner.Secrets);
+            credential = await ImapAccountSession.CredentialAsync(account, owner.Credentials, owner.Secrets, stop.Token);
         }
         catch (CryptographicException)
         {
             return (WatcherEnd.NeedsWorkingSync, "the stored password cannot be decrypted");
+        }
+        catch (OAuth.OAuthReconnectNeededException)
+        {
+            // A dead grant: the account's card already says Reconnect needed; the watcher waits for the reconnect's sync.
+            return (WatcherEnd.NeedsWorkingSync, "the OAuth2 sign-in must be reconnected");
         }
 
         var settings = owner.Options;

@@ -1,3 +1,4 @@
+using EmailSettings.Core.Connections;
 using EmailSettings.Core.Data;
 using EmailSettings.Core.EmailAccounts;
 using EmailSettings.Core.Secrets;
@@ -27,6 +28,7 @@ namespace EmailSettings.Core.Sync.Push;
 public sealed class IdleWatchers(
     IDbContextFactory<EmailSettingsDbContext> dbFactory,
     SecretProtector secrets,
+    MailCredentials credentials,
     SyncCoordinator coordinator,
     IWatcherOwnership ownership,
     IOptions<SyncOptions> options,
@@ -44,6 +46,7 @@ public sealed class IdleWatchers(
 
     internal IDbContextFactory<EmailSettingsDbContext> DbFactory => dbFactory;
     internal SecretProtector Secrets => secrets;
+    internal MailCredentials Credentials => credentials;
     internal SyncCoordinator Coordinator => coordinator;
     internal IWatcherOwnership Ownership => ownership;
     internal SyncOptions Options => options.Value;

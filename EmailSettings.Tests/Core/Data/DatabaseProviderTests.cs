@@ -163,9 +163,14 @@ public sealed class DatabaseConfigurationTests
             await using (var old = new EmailSettingsDbContext(options))
             {
                 await old.GetService<IMigrator>().MigrateAsync("20261125190200_Initial");
-                old.Tenants.Add(new Tenant { Id = tenant, Name = "Existing", CreatedAt = DateTime.UtcNow });
-                old.MailServers.Add(NewServer(tenant, "Existing SMTP", isDefault: true));
-                await old.SaveChangesAsync();
+                // Rows written in that schema's own columns: today's model has columns the old tables lack.
+                var id = tenant.ToString().ToUpperInvariant();
+                var now = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
+                await old.Database.ExecuteSqlAsync($"INSERT INTO Tenants (Id, Name, CreatedAt) VALUES ({id}, 'Existing', {now})");
+                await old.Database.ExecuteSqlAsync($"""
+                    INSERT INTO MailServers (TenantId, Name, SmtpHost, SmtpPort, UseTls, IsDefault, CreatedAt, UpdatedAt)
+                    VALUES ({id}, 'Existing SMTP', 'smtp.example.com', 587, 1, 1, {now}, {now})
+                    """);
             }
 
             await using var host = await CoreTestHost.CreateAsync(folder: folder);

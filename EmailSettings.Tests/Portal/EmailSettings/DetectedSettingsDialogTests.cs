@@ -370,9 +370,10 @@ public sealed class DetectedSettingsDialogTests(AutodetectWorld world) : IClassF
     }
 
     [Theory]
-    [InlineData("someone@gmail.com", "Gmail / Google Workspace", "imap.gmail.com:993 (TLS on connect)", "Sign in with Google")]
-    [InlineData("someone@outlook.com", "Microsoft 365 / Outlook.com", "outlook.office365.com:993 (TLS on connect)", "Sign in with Microsoft")]
-    public async Task A_provider_that_needs_OAuth2_shows_its_settings_and_which_sign_in_it_needs(string address, string provider, string imap, string signIn)
+    [InlineData("someone@gmail.com", "Gmail / Google Workspace", "imap.gmail.com:993 (TLS on connect)", "Google", "Google")]
+    [InlineData("someone@outlook.com", "Microsoft 365 / Outlook.com", "outlook.office365.com:993 (TLS on connect)", "Microsoft 365", "Microsoft")]
+    public async Task A_provider_that_needs_OAuth2_not_configured_here_says_so_and_the_sign_in_stays_a_password(
+        string address, string provider, string imap, string service, string setting)
     {
         await using var ui = await CreateAsync();
         await ui.AddServerAsync("Production SMTP");
@@ -382,11 +383,59 @@ public sealed class DetectedSettingsDialogTests(AutodetectWorld world) : IClassF
 
         cut.WaitForAssertion(() => cut.Find("[data-testid=proposal-source]").TextContent.Trim().Should().Be($"Built-in settings for {provider}"), Wait);
         cut.Find("[data-testid=proposal-imap]").TextContent.Should().Contain(imap);
-        var note = $"{provider} needs “{signIn}” (OAuth2) and refuses passwords.";
-        cut.Find("[data-testid=sign-in-note]").TextContent.Should().Contain(note);
+        var note = $"{service} needs OAuth2 sign-in; it is not configured on this installation.";
+        cut.Find("[data-testid=sign-in-note]").TextContent.Should().Contain(note).And.Contain($"OAuth:Providers:{setting}");
         await ClickAsync(cut.Find("[data-testid=use-settings]"));
         cut.Input("IMAP Username").Value().Should().Be(address);
+        cut.Input("IMAP Password").Should().NotBeNull("without the provider the account can only sign in with a password");
         cut.Find("[data-testid=sign-in-note]").TextContent.Should().Contain(note, "the note stays once the settings are used");
+    }
+
+    [Theory]
+    [InlineData("someone@outlook.com", "Microsoft", "Sign in with Microsoft")]
+    [InlineData("someone@gmail.com", "Google", "Sign in with Google")]
+    public async Task A_provider_that_needs_OAuth2_and_is_configured_switches_the_sign_in_method_to_it(string address, string provider, string signIn)
+    {
+        await using var ui = await CreateAsync(oauth: new Dictionary<string, string?>
+        {
+            [$"OAuth:Providers:{provider}:ClientId"] = "client-id-of-this-installation",
+            [$"OAuth:Providers:{provider}:ClientSecret"] = "client-secret-of-this-installation",
+        });
+        await ui.AddServerAsync("Production SMTP");
+        var cut = await OpenAccountDialogAsync(ui);
+        cut.Input("IMAP Password").Should().NotBeNull("a new account signs in with a password until told otherwise");
+
+        await TypeAsync(cut, "Email Address", address);
+        cut.WaitForAssertion(() => cut.Find("[data-testid=sign-in-note]").TextContent.Should()
+            .Contain($"needs “{signIn}” (OAuth2) and refuses passwords. Use these settings switches the sign-in method to it."), Wait);
+        await ClickAsync(cut.Find("[data-testid=use-settings]"));
+
+        cut.WaitForAssertion(() => cut.Input("Sign-in method").Value().Should().Be($"OAuth2 with {provider}"));
+        cut.FindAll("#imap-password").Should().BeEmpty("the sign-in button takes the password's place");
+        cut.FindAll(".oauth-sign-in a").Should().ContainSingle().Which.TextContent.Trim().Should().Be(signIn);
+        cut.Input("IMAP Username").Value().Should().Be(address);
+    }
+
+    [Fact]
+    public async Task In_Add_Mail_Server_a_configured_provider_that_the_proposal_needs_becomes_the_sign_in_method()
+    {
+        await using var ui = await CreateAsync(oauth: new Dictionary<string, string?>
+        {
+            ["OAuth:Providers:Microsoft:ClientId"] = "client-id-of-this-installation",
+            ["OAuth:Providers:Microsoft:ClientSecret"] = "client-secret-of-this-installation",
+        });
+        await ui.ShowDialogAsync<MailServerDialog>();
+        var cut = ui.Providers;
+        cut.WaitForAssertion(() => cut.Input("Detect from address").Should().NotBeNull());
+
+        await TypeAsync(cut, "Detect from address", "someone@contoso.onmicrosoft.com");
+        cut.WaitForAssertion(() => cut.Find("[data-testid=use-settings]"), Wait);
+        await ClickAsync(cut.Find("[data-testid=use-settings]"));
+
+        cut.WaitForAssertion(() => cut.Input("Sign-in method").Value().Should().Be("OAuth2 with Microsoft"));
+        cut.Input("SMTP Host").Value().Should().Be("smtp.office365.com");
+        cut.FindAll("#smtp-password").Should().BeEmpty();
+        cut.FindAll(".oauth-sign-in a").Should().ContainSingle().Which.TextContent.Trim().Should().Be("Sign in with Microsoft");
     }
 
     [Fact]
@@ -489,8 +538,14 @@ public sealed class DetectedSettingsDialogTests(AutodetectWorld world) : IClassF
         ["Timeout"] = "00:01:00", ["RequestTimeout"] = "00:01:00", ["DnsTimeout"] = "00:01:00",
     };
 
-    private Task<BunitCore> CreateAsync(IDictionary<string, string?>? settings = null) => BunitCore.CreateAsync(builder =>
+    /// <param name="settings">Autodetect settings (world.Settings adds the section).</param>
+    /// <param name="oauth">Configuration keys as they are, e.g. "OAuth:Providers:Microsoft:ClientId".</param>
+    private Task<BunitCore> CreateAsync(IDictionary<string, string?>? settings = null, IDictionary<string, string?>? oauth = null) => BunitCore.CreateAsync(builder =>
     {
+        foreach (var (key, value) in oauth ?? new Dictionary<string, string?>())
+        {
+            builder.Configuration[key] = value;
+        }
         // Limits that a machine busy with the whole suite cannot reach: these tests are about the dialogs, the Core tests
         // hold the detector to its 5 s.
         var values = new Dictionary<string, string?>(Unhurried) { ["Enabled"] = "true" };

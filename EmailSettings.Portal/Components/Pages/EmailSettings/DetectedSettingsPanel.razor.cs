@@ -31,6 +31,9 @@ public sealed partial class DetectedSettingsPanel
     private bool addServer;
     private DetectedMailSettings? shown;
 
+    [Inject]
+    private global::EmailSettings.Core.OAuth.OAuthProviderCatalog OAuthProviders { get; set; } = default!;
+
     [Parameter, EditorRequired]
     public SettingsDetection Detection { get; set; } = default!;
 
@@ -118,17 +121,22 @@ public sealed partial class DetectedSettingsPanel
     private static string Describe(ProposedServerSettings server) =>
         server.Username is null ? $"{server.Summary}, no sign-in" : $"{server.Summary}, username {server.Username}";
 
-    /// <summary>Where the provider refuses passwords: which sign-in it needs, in the OAuth2 sign-in's own words.</summary>
+    /// <summary>
+    /// Where the provider refuses passwords: which sign-in it needs, in the OAuth2 sign-in's own words, and whether this
+    /// installation offers it (Use these settings then switches the sign-in method to it).
+    /// </summary>
     private string? SignInNoteText(DetectedMailSettings settings)
     {
         var server = Target == DetectionTarget.EmailAccount ? settings.Imap ?? (ProposedServerSettings?)settings.Smtp : settings.Smtp;
-        var signIn = DetectedSignIn.For(server);
+        var signIn = DetectedSignIn.For(server, OAuthProviders.All);
         if (!signIn.OAuth2Required || signIn.SignInText is not { } signInText)
         {
             return null;
         }
-        return $"{settings.ProviderName ?? "This provider"} needs “{signInText}” (OAuth2) and refuses passwords. "
-            + $"That sign-in is not available in this dialog yet, so a connection test with a password will fail.";
+        return signIn.Configured is not null
+            ? $"{settings.ProviderName ?? "This provider"} needs “{signInText}” (OAuth2) and refuses passwords. Use these settings switches the sign-in method to it."
+            : $"{signIn.ServiceName ?? settings.ProviderName ?? "This provider"} needs OAuth2 sign-in; it is not configured on this installation. "
+              + $"A connection test with a password will fail until an operator sets up OAuth:Providers:{DetectedSignIn.ConfigurationName(signIn.Provider)} (see the README).";
     }
 
     private static string DomainOf(string? address) =>

@@ -1,6 +1,7 @@
 using EmailSettings.Core.Connections;
 using EmailSettings.Core.EmailAccounts;
 using EmailSettings.Core.MailServers;
+using EmailSettings.Core.OAuth;
 using EmailSettings.Core.Tenancy;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
@@ -46,6 +47,8 @@ public partial class EmailAccountDialog
     private bool showPassword;
     private MudButton? acknowledgeButton;
     private bool acknowledgeFocused;
+    private IReadOnlyList<SignInChoice> choices = [SignInChoice.Password];
+    private string imapChoice = SignInChoice.Password.Key;
 
     [CascadingParameter] private IMudDialogInstance Dialog { get; set; } = default!;
 
@@ -85,6 +88,7 @@ public partial class EmailAccountDialog
 
     protected override async Task OnInitializedAsync()
     {
+        choices = SignInChoice.For(SignIns.Providers);
         detection = new SettingsDetection(Detector, () => InvokeAsync(StateHasChanged), Logger);
         servers = await Servers.ListAsync();
         if (AccountId is not { } id)
@@ -94,6 +98,40 @@ public partial class EmailAccountDialog
         }
         input = await Accounts.GetForEditAsync(id);
         notFound = input is null;
+        if (input is not null)
+        {
+            imapChoice = SignInChoice.KeyOf(input.ImapSignInMethod, input.ImapOAuthProvider, input.ImapOAuthGrant);
+        }
+    }
+
+    private bool ImapAppOnly => choices.FirstOrDefault(c => c.Key == imapChoice)?.AppOnly == true;
+
+    /// <summary>Password or a provider: the password field and the sign-in button take each other's place; nothing typed is lost.</summary>
+    private async Task ImapChoiceChanged(string key)
+    {
+        imapChoice = key;
+        var choice = choices.FirstOrDefault(c => c.Key == key) ?? SignInChoice.Password;
+        input!.ImapSignInMethod = choice.Method;
+        input.ImapOAuthProvider = choice.Provider;
+        if (input.ImapOAuthGrant is { } saved && !string.Equals(saved.ProviderName, choice.Provider, StringComparison.OrdinalIgnoreCase))
+        {
+            // A sign-in of this dialog with another provider does not apply any more.
+            input.ImapOAuthGrantId = null;
+        }
+        await RevalidateAsync(ImapFields);
+    }
+
+    /// <summary>The popup's sign-in completed: the dialog keeps the grant's id until it is saved; the username defaults to the address.</summary>
+    private async Task ImapSignedInAsync(OAuthGrantInfo grant)
+    {
+        input!.ImapOAuthGrantId = grant.Id;
+        input.ImapOAuthGrant = grant;
+        if (string.IsNullOrWhiteSpace(input.ImapUsername) && grant.Address is { } address)
+        {
+            input.ImapUsername = address;
+        }
+        await RevalidateAsync([.. ImapFields, nameof(EmailAccountInput.ImapOAuthGrantId)]);
+        StateHasChanged();
     }
 
     /// <summary>
@@ -158,7 +196,12 @@ public partial class EmailAccountDialog
         {
             return;
         }
-        var applied = ProposalApplier.Apply(choice.Settings, input, typed);
+        var applied = ProposalApplier.Apply(choice.Settings, input, typed, SignIns.Providers);
+        if (applied.SignIn.Configured is { } provider)
+        {
+            // The proposal switched the IMAP sign-in to this provider: the choice shows it, a sign-in with another provider goes.
+            await ImapChoiceChanged(SignInChoice.KeyOf(SignInMethod.OAuth2, provider.Name, null));
+        }
         if (choice.SelectServer is { } server)
         {
             input.MailServerId = server.Id;

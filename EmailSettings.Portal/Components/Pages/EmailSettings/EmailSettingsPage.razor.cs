@@ -295,6 +295,25 @@ public partial class EmailSettingsPage : IDisposable
             Report(result.Succeeded, $"{account.DisplayName} is now the default account.", result.Message);
         });
 
+    /// <summary>Reconnect on a card completed its sign-in: attach it, and the account syncs again.</summary>
+    private Task ReconnectAccountAsync(AccountReconnected reconnected) =>
+        RunAsync(async () =>
+        {
+            var (account, grant) = reconnected;
+            var result = await Accounts.ReconnectAsync(account.Id, grant.Id);
+            Report(result.Succeeded, $"{account.DisplayName} is reconnected{(grant.Address is { } a ? $" as {a}" : "")}; it syncs again.",
+                result.FieldErrors.Values.FirstOrDefault() ?? result.Message);
+        });
+
+    private Task ReconnectServerAsync(ServerReconnected reconnected) =>
+        RunAsync(async () =>
+        {
+            var (server, grant) = reconnected;
+            var result = await Servers.ReconnectAsync(server.Id, grant.Id);
+            Report(result.Succeeded, $"{server.Name} is reconnected{(grant.Address is { } a ? $" as {a}" : "")}.",
+                result.FieldErrors.Values.FirstOrDefault() ?? result.Message);
+        });
+
     private void Report(bool succeeded, string success, string? failure) =>
         Snackbar.Add(succeeded ? success : failure ?? "That did not work; the page shows the current state.",
             succeeded ? Severity.Success : Severity.Error);

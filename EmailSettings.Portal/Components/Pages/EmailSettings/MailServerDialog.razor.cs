@@ -1,5 +1,6 @@
 using EmailSettings.Core.Connections;
 using EmailSettings.Core.MailServers;
+using EmailSettings.Core.OAuth;
 using EmailSettings.Core.Tenancy;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
@@ -31,6 +32,8 @@ public partial class MailServerDialog
     private bool saving;
     private bool notFound;
     private bool showPassword;
+    private IReadOnlyList<SignInChoice> choices = [SignInChoice.Password];
+    private string choice = SignInChoice.Password.Key;
 
     [CascadingParameter] private IMudDialogInstance Dialog { get; set; } = default!;
 
@@ -54,6 +57,7 @@ public partial class MailServerDialog
 
     protected override async Task OnInitializedAsync()
     {
+        choices = SignInChoice.For(SignIns.Providers);
         detection = new SettingsDetection(Detector, () => InvokeAsync(StateHasChanged), Logger);
         if (ServerId is not { } id)
         {
@@ -64,6 +68,39 @@ public partial class MailServerDialog
         }
         input = await Servers.GetForEditAsync(id);
         notFound = input is null;
+        if (input is not null)
+        {
+            choice = SignInChoice.KeyOf(input.SignInMethod, input.OAuthProvider, input.OAuthGrant);
+        }
+    }
+
+    private bool AppOnly => choices.FirstOrDefault(c => c.Key == choice)?.AppOnly == true;
+
+    /// <summary>Password or a provider: the password field and the sign-in button take each other's place; nothing typed is lost.</summary>
+    private async Task ChoiceChanged(string key)
+    {
+        choice = key;
+        var chosen = choices.FirstOrDefault(c => c.Key == key) ?? SignInChoice.Password;
+        input!.SignInMethod = chosen.Method;
+        input.OAuthProvider = chosen.Provider;
+        if (input.OAuthGrant is { } saved && !string.Equals(saved.ProviderName, chosen.Provider, StringComparison.OrdinalIgnoreCase))
+        {
+            input.OAuthGrantId = null;
+        }
+        await RevalidateAsync(nameof(MailServerInput.SmtpUsername), nameof(MailServerInput.SmtpPassword));
+    }
+
+    /// <summary>The popup's sign-in completed: the dialog keeps the grant's id until it is saved; the username defaults to the address.</summary>
+    private async Task SignedInAsync(OAuthGrantInfo grant)
+    {
+        input!.OAuthGrantId = grant.Id;
+        input.OAuthGrant = grant;
+        if (string.IsNullOrWhiteSpace(input.SmtpUsername) && grant.Address is { } address)
+        {
+            input.SmtpUsername = address;
+        }
+        await RevalidateAsync(nameof(MailServerInput.SmtpUsername), nameof(MailServerInput.OAuthGrantId));
+        StateHasChanged();
     }
 
     /// <summary>After a first save attempt, re-checks the edited fields as the admin fixes them.</summary>
@@ -94,7 +131,11 @@ public partial class MailServerDialog
         {
             return;
         }
-        var applied = ProposalApplier.Apply(choice.Settings, input, typed, NewServerDraft.NameFor(choice.Settings));
+        var applied = ProposalApplier.Apply(choice.Settings, input, typed, SignIns.Providers, NewServerDraft.NameFor(choice.Settings));
+        if (applied.SignIn.Configured is { } provider)
+        {
+            await ChoiceChanged(SignInChoice.KeyOf(global::EmailSettings.Core.OAuth.SignInMethod.OAuth2, provider.Name, null));
+        }
         detection.MarkApplied(applied.Kept);
         await RevalidateAsync(FieldsWithInputs.ToArray());
     }

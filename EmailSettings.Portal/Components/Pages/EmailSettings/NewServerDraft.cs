@@ -39,7 +39,8 @@ public sealed class NewServerDraft
     {
         var smtp = settings.Smtp ?? throw new ArgumentException("The proposal has no SMTP server.", nameof(settings));
         var input = new MailServerInput();
-        var applied = ProposalApplier.Apply(settings, input, new TypedFields(), NameFor(settings));
+        // No providers: the account dialog's new server asks for its password only; an OAuth2 server is added in Add Mail Server.
+        var applied = ProposalApplier.Apply(settings, input, new TypedFields(), [], NameFor(settings));
         return new NewServerDraft(input, smtp, applied.SignIn);
     }
 

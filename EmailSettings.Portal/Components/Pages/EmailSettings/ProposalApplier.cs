@@ -2,6 +2,7 @@ using EmailSettings.Core.Autodetect;
 using EmailSettings.Core.Common;
 using EmailSettings.Core.EmailAccounts;
 using EmailSettings.Core.MailServers;
+using EmailSettings.Core.OAuth;
 
 namespace EmailSettings.Portal.Components.Pages.EmailSettings;
 
@@ -19,31 +20,54 @@ internal sealed class TypedFields
 internal sealed record AppliedProposal(IReadOnlyList<string> Kept, DetectedSignIn SignIn);
 
 /// <summary>
-/// How a proposed server lets the account sign in, in the dialogs' words ("Sign in with Google").
+/// How a proposed server lets the account sign in, in the dialogs' words ("Sign in with Google"), and the installation's
+/// provider for it when that provider is configured (<c>OAuth:Providers:Microsoft</c> / <c>:Google</c> with a client id).
 /// </summary>
-/// <remarks>
-/// The provider's name is the one the OAuth2 sign-in (issue 14) shows by default (its <c>OAuth:Providers:&lt;name&gt;:DisplayName</c>);
-/// once that lands, a configured DisplayName should replace <see cref="ProviderDisplayName"/>.
-/// </remarks>
-public sealed record DetectedSignIn(ServerAuthentication Authentication, OAuth2Provider? Provider)
+public sealed record DetectedSignIn(ServerAuthentication Authentication, OAuth2Provider? Provider, OAuthProvider? Configured = null)
 {
-    public static DetectedSignIn For(ProposedServerSettings? server) =>
-        server is null ? new(ServerAuthentication.Password, null) : new(server.Authentication, server.OAuth2Provider);
+    /// <param name="providers">The configured providers (<see cref="OAuthProviderCatalog.All"/>); none: <see cref="Configured"/> stays null.</param>
+    public static DetectedSignIn For(ProposedServerSettings? server, IReadOnlyList<OAuthProvider>? providers = null)
+    {
+        if (server is null)
+        {
+            return new(ServerAuthentication.Password, null);
+        }
+        var name = ConfigurationName(server.OAuth2Provider);
+        var configured = name is null ? null : providers?.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase));
+        return new(server.Authentication, server.OAuth2Provider, configured);
+    }
 
     public bool OAuth2Required => Authentication == ServerAuthentication.OAuth2;
 
     /// <summary>False for a relay without sign-in and for servers that refuse passwords.</summary>
     public bool NeedsPassword => Authentication is ServerAuthentication.Password or ServerAuthentication.PasswordOrOAuth2;
 
-    public string? ProviderDisplayName => Provider switch
+    /// <summary>The configured DisplayName of the provider, else its own name.</summary>
+    public string? ProviderDisplayName => Configured?.DisplayName ?? Provider switch
     {
         OAuth2Provider.Microsoft => "Microsoft",
         OAuth2Provider.Google => "Google",
         _ => null,
     };
 
+    /// <summary>What the admins know the service as, for "Microsoft 365 needs OAuth2 sign-in".</summary>
+    public string? ServiceName => Provider switch
+    {
+        OAuth2Provider.Microsoft => "Microsoft 365",
+        OAuth2Provider.Google => "Google",
+        _ => null,
+    };
+
     /// <summary>"Sign in with Microsoft" / "Sign in with Google": the OAuth2 branch's button for this provider.</summary>
     public string? SignInText => ProviderDisplayName is { } name ? $"Sign in with {name}" : null;
+
+    /// <summary>The <c>OAuth:Providers:&lt;name&gt;</c> that serves <paramref name="provider"/>.</summary>
+    public static string? ConfigurationName(OAuth2Provider? provider) => provider switch
+    {
+        OAuth2Provider.Microsoft => OAuthOptions.Microsoft,
+        OAuth2Provider.Google => OAuthOptions.Google,
+        _ => null,
+    };
 }
 
 /// <summary>
@@ -53,7 +77,8 @@ public sealed record DetectedSignIn(ServerAuthentication Authentication, OAuth2P
 internal static class ProposalApplier
 {
     /// <summary>The IMAP part into the Add Email Account dialog's input.</summary>
-    public static AppliedProposal Apply(DetectedMailSettings settings, EmailAccountInput input, TypedFields typed)
+    /// <param name="providers">The installation's OAuth2 providers: one the proposal needs becomes the IMAP sign-in method.</param>
+    public static AppliedProposal Apply(DetectedMailSettings settings, EmailAccountInput input, TypedFields typed, IReadOnlyList<OAuthProvider> providers)
     {
         var kept = new List<string>();
         if (settings.Imap is { } imap)
@@ -65,11 +90,17 @@ internal static class ProposalApplier
             input.ImapUseTls = Pick(typed, nameof(input.ImapUseTls), FieldLabels.ImapUseTls, input.ImapUseTls, proposed.ImapUseTls, kept);
             input.ImapUsername = Pick(typed, nameof(input.ImapUsername), FieldLabels.ImapUsername, input.ImapUsername, proposed.ImapUsername, kept);
         }
-        return new AppliedProposal(kept, UseSignIn(settings.Imap));
+        return new AppliedProposal(kept, UseSignIn(settings.Imap, providers, provider =>
+        {
+            input.ImapSignInMethod = SignInMethod.OAuth2;
+            input.ImapOAuthProvider = provider.Name;
+        }));
     }
 
     /// <summary>The SMTP part into a mail server input; <paramref name="name"/> fills Server Name when given.</summary>
-    public static AppliedProposal Apply(DetectedMailSettings settings, MailServerInput input, TypedFields typed, string? name = null)
+    /// <param name="providers">The installation's OAuth2 providers: one the proposal needs becomes the sign-in method.</param>
+    public static AppliedProposal Apply(DetectedMailSettings settings, MailServerInput input, TypedFields typed, IReadOnlyList<OAuthProvider> providers,
+        string? name = null)
     {
         var kept = new List<string>();
         if (settings.Smtp is { } smtp)
@@ -85,17 +116,28 @@ internal static class ProposalApplier
             input.UseTls = Pick(typed, nameof(input.UseTls), FieldLabels.UseTls, input.UseTls, proposed.UseTls, kept);
             input.SmtpUsername = Pick(typed, nameof(input.SmtpUsername), FieldLabels.SmtpUsername, input.SmtpUsername, proposed.SmtpUsername, kept);
         }
-        return new AppliedProposal(kept, UseSignIn(settings.Smtp));
+        return new AppliedProposal(kept, UseSignIn(settings.Smtp, providers, provider =>
+        {
+            input.SignInMethod = SignInMethod.OAuth2;
+            input.OAuthProvider = provider.Name;
+        }));
     }
 
     /// <summary>
     /// The one place where a proposal decides how the dialogs sign in (both overloads above, and so the Add Email Account
-    /// dialog's new server, come through here). Today every server and account signs in with a password, so this only
-    /// reports what the provider needs and the dialogs show "This provider needs Sign in with Google".
-    /// OAuth2 switch point (issue 14): when the OAuth2 sign-in lands, pass the input in and, for
-    /// <see cref="DetectedSignIn.OAuth2Required"/>, set its sign-in method to OAuth2 with <see cref="DetectedSignIn.Provider"/>.
+    /// dialog's new server, come through here): a provider that needs OAuth2 (Microsoft 365, Google) switches the sign-in
+    /// method to OAuth2 with the installation's provider for it, when that provider is configured. Otherwise the method
+    /// stays as it is and the panel says that the provider needs a sign-in this installation does not offer.
     /// </summary>
-    private static DetectedSignIn UseSignIn(ProposedServerSettings? server) => DetectedSignIn.For(server);
+    private static DetectedSignIn UseSignIn(ProposedServerSettings? server, IReadOnlyList<OAuthProvider> providers, Action<OAuthProvider> useProvider)
+    {
+        var signIn = DetectedSignIn.For(server, providers);
+        if (signIn is { OAuth2Required: true, Configured: { } provider })
+        {
+            useProvider(provider);
+        }
+        return signIn;
+    }
 
     /// <summary>
     /// The tenant's server that the proposed SMTP settings describe: the same host (any case, no trailing dot) and port,
