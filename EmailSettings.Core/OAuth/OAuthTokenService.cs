@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using EmailSettings.Core.Cluster;
 using EmailSettings.Core.Connections;
 using EmailSettings.Core.Data;
 using EmailSettings.Core.Secrets;
@@ -13,8 +14,10 @@ namespace EmailSettings.Core.OAuth;
 
 /// <summary>
 /// The one place that hands out OAuth2 access tokens and renews them: ahead of expiry, and when a mail server says the
-/// token it was given is no longer good. Concurrent renewals of one grant make one token request (a single flight per
-/// grant in this process; on several nodes a database lease takes its place here, and nowhere else). A rotated refresh
+/// token it was given is no longer good. Concurrent renewals of one grant make one token request: a single flight per
+/// grant in this process, and across the nodes of a cluster the grant's "oauth-refresh" lease, under which the grant is
+/// read again, so a node that waited uses the token the other node just stored instead of spending the refresh token
+/// that node's renewal retired. A rotated refresh
 /// token is always stored before the new access token is handed out. A provider that refuses the refresh token
 /// (<c>invalid_grant</c>) marks the grant "Reconnect needed" once and tells the <see cref="IOAuthProblemSink"/>s.
 /// </summary>
@@ -24,6 +27,7 @@ public sealed class OAuthTokenService(
     SecretProtector secrets,
     OpenIddictClientService client,
     OAuthProviderCatalog catalog,
+    IClusterLeases leases,
     IOptions<OAuthOptions> options,
     IServiceProvider services,
     TimeProvider clock,
@@ -138,7 +142,28 @@ public sealed class OAuthTokenService(
         return await renewal.WaitAsync(ct);
     }
 
+    /// <summary>How long a renewal waits for another node's renewal of the same grant before it gives up for now.</summary>
+    private static readonly TimeSpan RenewalLeaseWait = TimeSpan.FromMinutes(1);
+
     private async Task<string> RenewCoreAsync(Guid tenantId, Guid grantId, string? rejected)
+    {
+        ClusterLease lease;
+        try
+        {
+            using var wait = new CancellationTokenSource(RenewalLeaseWait, clock);
+            lease = await leases.AcquireAsync(LeaseKey.ForName("oauth-refresh", grantId.ToString("N")), wait.Token);
+        }
+        catch (Exception ex) when (ex is LeaseUnavailableException or OperationCanceledException)
+        {
+            throw new OAuthTokenUnavailableException("The access token could not be renewed now: another node's renewal of it did not end in time, or the database is unreachable. The next attempt tries again.");
+        }
+        await using (lease)
+        {
+            return await RenewUnderLeaseAsync(tenantId, grantId, rejected);
+        }
+    }
+
+    private async Task<string> RenewUnderLeaseAsync(Guid tenantId, Guid grantId, string? rejected)
     {
         var grant = await LoadAsync(tenantId, grantId, CancellationToken.None);
         var current = Unprotect(SecretKind.OAuthAccessToken, grant.AccessTokenProtected, grant);

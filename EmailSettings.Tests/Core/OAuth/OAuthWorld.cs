@@ -38,8 +38,9 @@ public sealed class OAuthWorld : IAsyncLifetime
     }
 
     /// <summary>A Core host configured with the test authorization server as the generic provider "TestIdP".</summary>
-    public Task<SyncTestBed> BedAsync(int batchSize = 200, Action<Microsoft.Extensions.Hosting.HostApplicationBuilder>? configure = null) =>
-        SyncTestBed.CreateAsync(Dovecot, batchSize, Authority.PortalSettings(Provider).ToDictionary(p => p.Key, p => p.Value), configure);
+    public Task<SyncTestBed> BedAsync(int batchSize = 200, Action<Microsoft.Extensions.Hosting.HostApplicationBuilder>? configure = null,
+        global::EmailSettings.Core.Data.DatabaseProvider provider = global::EmailSettings.Core.Data.DatabaseProvider.Sqlite) =>
+        SyncTestBed.CreateAsync(provider, Dovecot, batchSize, Authority.PortalSettings(Provider).ToDictionary(p => p.Key, p => p.Value), configure);
 
     /// <summary>
     /// Signs <paramref name="user"/> in at the authorization server and stores an OAuth2 account for it whose grant holds
