@@ -59,7 +59,7 @@ public static class BenchmarkProgram
                         break;
                     case "sync-initial-pg":
                         postgresBed ??= await SyncBed.StartAsync(Core.Data.DatabaseProvider.Postgres);
-                        await SyncScenarios.InitialAsync(postgresBed, report, "1b. Initial IMAP sync, PostgreSQL", [(10_000, 5)]);
+                        await SyncScenarios.InitialAsync(postgresBed, report, "1b. Initial IMAP sync, PostgreSQL", [(10_000, 11)], warmup: 8);
                         break;
                     case "sync-nochange-pg":
                         postgresBed ??= await SyncBed.StartAsync(Core.Data.DatabaseProvider.Postgres);

@@ -29,7 +29,12 @@ internal sealed class SyncAlertEvaluator(
         await using var db = await dbFactory.CreateForTenantAsync(tenantId, ct);
         var accounts = db.EmailAccounts.Where(a => a.Id == accountId && a.TenantId == tenantId);
         var state = await accounts.AsNoTracking()
-            .Select(a => new { a.DisplayName, a.ConsecutiveSyncFailures, a.FailingSince, a.LastSyncError, a.SyncPausedAt, a.SyncResumedAt, a.UpdatedAt })
+            .Select(a => new
+            {
+                a.DisplayName, a.ConsecutiveSyncFailures, a.FailingSince, a.LastSyncError, a.SyncPausedAt, a.SyncResumedAt, a.UpdatedAt,
+                // Read with the rest, so that a success with nothing to clear (nearly every run) costs one query.
+                Announced = db.AccountAlerts.Any(x => x.EmailAccountId == a.Id && x.TenantId == a.TenantId && x.Kind == AccountProblemKind.SyncFailing),
+            })
             .FirstOrDefaultAsync(ct);
         if (state is null)
         {
@@ -41,7 +46,10 @@ internal sealed class SyncAlertEvaluator(
             {
                 await accounts.ExecuteUpdateAsync(s => s.SetProperty(a => a.SyncPausedAt, (DateTime?)null).SetProperty(a => a.SyncResumedAt, (DateTime?)null), ct);
             }
-            await alerts.ClearAsync(tenantId, accountId, AccountProblemKind.SyncFailing, ct);
+            if (state.Announced)
+            {
+                await alerts.ClearAsync(tenantId, accountId, AccountProblemKind.SyncFailing, ct);
+            }
             return;
         }
 

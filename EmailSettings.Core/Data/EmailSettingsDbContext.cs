@@ -142,13 +142,15 @@ public sealed class EmailSettingsDbContext(DbContextOptions<EmailSettingsDbConte
             e.Property(x => x.To).HasMaxLength(FieldRules.AddressListMaxLength);
             e.Property(x => x.Subject).HasMaxLength(FieldRules.HeaderTextMaxLength);
             e.Property(x => x.Preview).HasMaxLength(FieldRules.PreviewMaxLength);
-            e.HasOne<EmailAccount>().WithMany().HasForeignKey(x => x.EmailAccountId).OnDelete(DeleteBehavior.Cascade);
+            // The folder is the one owner: deleting an account deletes its folders and they their messages.
+            // EmailAccountId is the folder's account, copied for the account-wide list (its index below); it has no
+            // foreign key of its own, and TenantId no index, because every row written costs each of them (the
+            // initial sync writes thousands) and no query needs them: messages are always read by account or folder.
             e.HasOne<SyncFolder>().WithMany().HasForeignKey(x => x.SyncFolderId).OnDelete(DeleteBehavior.Cascade);
             // The folder's position, and the range seeks of the mirror (UIDs of one generation), use this index.
             e.HasIndex(x => new { x.SyncFolderId, x.UidValidity, x.Uid }).IsUnique();
             e.HasIndex(x => new { x.EmailAccountId, x.Date });
             e.HasIndex(x => new { x.SyncFolderId, x.Date });
-            e.HasIndex(x => x.TenantId);
             e.HasQueryFilter(x => allTenants || x.TenantId == tenantId);
         });
 

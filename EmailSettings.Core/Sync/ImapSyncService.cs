@@ -54,26 +54,42 @@ public sealed class ImapSyncService(
     /// <summary>Syncs one account and records the outcome on it. Never throws for mail or network failures.</summary>
     internal async Task<SyncOutcome> SyncAsync(Guid tenantId, int accountId, CancellationToken ct)
     {
-        EmailAccount? account;
+        EmailAccount account;
         List<SyncFolder> folders;
+        HashSet<int> mixedFolders;
         await using (var db = await dbFactory.CreateForTenantAsync(tenantId, ct))
         {
-            account = await db.EmailAccounts.AsNoTracking().FirstOrDefaultAsync(a => a.Id == accountId && a.TenantId == tenantId, ct);
-            if (account is null)
+            // One query: the account, its folders, and which folders hold rows of a UIDVALIDITY other than their
+            // stored one (an interrupted re-sync after the server renumbered it). Two index range seeks per folder.
+            var found = await db.EmailAccounts.AsNoTracking()
+                .Where(a => a.Id == accountId && a.TenantId == tenantId)
+                .Select(a => new
+                {
+                    Account = a,
+                    Folders = db.SyncFolders.Where(f => f.EmailAccountId == a.Id && f.TenantId == a.TenantId)
+                        .Select(f => new
+                        {
+                            Folder = f,
+                            Mixed = db.SyncedMessages.Any(m => m.SyncFolderId == f.Id && m.UidValidity < f.UidValidity)
+                                || db.SyncedMessages.Any(m => m.SyncFolderId == f.Id && m.UidValidity > f.UidValidity),
+                        })
+                        .ToList(),
+                })
+                .FirstOrDefaultAsync(ct);
+            if (found is null)
             {
                 return SyncOutcome.NotFound;
             }
+            account = found.Account;
             if (!account.IsImapConfigured)
             {
                 return SyncOutcome.NotConfigured;
             }
-            folders = await db.SyncFolders.AsNoTracking().Where(f => f.EmailAccountId == accountId && f.TenantId == tenantId).ToListAsync(ct);
+            folders = [.. found.Folders.Select(f => f.Folder)];
+            mixedFolders = [.. found.Folders.Where(f => f.Mixed).Select(f => f.Folder.Id)];
         }
 
         var startedAt = Now;
-        await UpdateAccountAsync(tenantId, accountId, a => a.SetProperty(x => x.LastSyncStartedAt, startedAt));
-        await notifier.PublishAsync(Event(account, SyncEventKind.Started));
-
         // Whatever happens below, open pages must hear that the sync ended, or the icon would spin forever.
         var ended = false;
         try
@@ -81,12 +97,16 @@ public sealed class ImapSyncService(
             MailCredential? credential = null;
             try
             {
+                // Independent of each other: the write and the event go at once.
+                await Task.WhenAll(
+                    UpdateAccountAsync(tenantId, accountId, a => a.SetProperty(x => x.LastSyncStartedAt, startedAt)),
+                    notifier.PublishAsync(Event(account, SyncEventKind.Started)));
                 if (folders.Count == 0)
                 {
                     folders = [await AddInboxAsync(account, ct)];
                 }
                 credential = await ImapAccountSession.CredentialAsync(account, credentials, secrets, ct);
-                var run = new RunProgress();
+                var run = new RunProgress { MixedAtStart = mixedFolders };
                 await RunAsync(account, [.. SyncFolder.InDisplayOrder(folders, f => f.Name)], credential, run, ct);
                 var changes = run.Changes;
                 var succeededAt = Now;
@@ -224,7 +244,10 @@ public sealed class ImapSyncService(
 
         var accountId = account.Id;
         var view = FolderView.Of(mailbox, state);
-        var hasOldGeneration = await HasOldGenerationAsync(account, state, view.Validity, ct);
+        // Known from the run's first query while the folder keeps its UIDVALIDITY; asked again when it changed.
+        var hasOldGeneration = view.SameGeneration
+            ? run.MixedAtStart.Contains(state.Id)
+            : await HasOldGenerationAsync(account, state, view.Validity, ct);
         if (view.SameGeneration && view.NoNewMessages && !hasOldGeneration
             && (view.ModSeq is not null ? state.HighestModSeq == view.ModSeq : await CountStoredAsync(account, state, view.Validity, view.LastUid, ct) == mailbox.Count))
         {
@@ -357,9 +380,12 @@ public sealed class ImapSyncService(
             MessageSummaryItems.UniqueId | MessageSummaryItems.Envelope | MessageSummaryItems.Size
             | MessageSummaryItems.Flags | MessageSummaryItems.PreviewText);
         var batches = newUids.Chunk(batchSize).ToList();
+        // One context and one open connection for the folder's batches: each batch is its own transaction on it.
+        await using var db = await dbFactory.CreateForTenantAsync(account.TenantId, ct);
+        await db.Database.OpenConnectionAsync(ct);
         if (batches.Count == 0)
         {
-            await CommitBatchAsync(account, state, validity, [], [], finalLastUid, new ModSeqUpdate(modSeq), hasOldGeneration, hasOldGeneration, ct);
+            await CommitBatchAsync(db, account, state, validity, [], finalLastUid, new ModSeqUpdate(modSeq), hasOldGeneration, hasOldGeneration, ct);
             return;
         }
         var prefetch = mailbox.FetchAsync(batches[0], request, ct);
@@ -375,7 +401,7 @@ public sealed class ImapSyncService(
             try
             {
                 run.Changes += new FolderChanges(await CommitBatchAsync(
-                    account, state, validity, batch, summaries,
+                    db, account, state, validity, summaries,
                     isLast ? finalLastUid : batch[^1].Id,
                     modSeqUpdate,
                     replacingOldGeneration: hasOldGeneration,
@@ -418,12 +444,14 @@ public sealed class ImapSyncService(
     /// shows a message twice for long and never loses one. Old rows without a match (no Message-ID, or gone from the
     /// server) are deleted only in the transaction that commits the last batch of the new generation, i.e. once
     /// the whole new folder is stored. An interrupted run leaves them in place and the next run finishes the job.
+    /// SQLite runs this as an EF transaction; PostgreSQL as one batch of statements in one round trip
+    /// (<see cref="PostgresBatchCommit"/>). Either way the batch is all or nothing.
     /// </remarks>
     private async Task<int> CommitBatchAsync(
+        EmailSettingsDbContext db,
         EmailAccount account,
         SyncFolder state,
         long validity,
-        IReadOnlyList<UniqueId> batch,
         IList<IMessageSummary> summaries,
         long lastUid,
         ModSeqUpdate? modSeq,
@@ -433,52 +461,48 @@ public sealed class ImapSyncService(
     {
         var folderId = state.Id;
         var now = Now;
-        await using var db = await dbFactory.CreateForTenantAsync(account.TenantId, ct);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-
-        await AdvanceAsync(db, account, state, s =>
+        // Rows already stored (a UID range fetched again) are skipped by the insert itself.
+        var rows = summaries.Select(s => ToRow(account, folderId, validity, s, now)).ToList();
+        IReadOnlyList<string> replaced = replacingOldGeneration ? rows.Select(r => r.MessageId).OfType<string>().Distinct().ToList() : [];
+        int inserted, dropped;
+        if (db.Database.IsNpgsql())
         {
-            s.SetProperty(f => f.UidValidity, validity).SetProperty(f => f.LastSyncedUid, lastUid);
-            if (modSeq is not null)
+            var outcome = await PostgresBatchCommit.ExecuteAsync(db, new PostgresBatchCommit.Batch(
+                account.TenantId, account.Id, folderId, validity, lastUid, modSeq is not null, modSeq?.Value, rows, replaced, dropOldGeneration), ct);
+            if (!outcome.FolderFound)
             {
-                s.SetProperty(f => f.HighestModSeq, modSeq.Value);
+                throw await GoneAsync(db, account, ct);
             }
-        }, ct);
-
-        var inserted = 0;
-        if (batch.Count > 0)
+            (inserted, dropped) = (outcome.Inserted, outcome.Dropped);
+        }
+        else
         {
-            var min = (long)batch[0].Id;
-            var max = (long)batch[^1].Id;
-            var existing = (await db.SyncedMessages
-                    .Where(m => m.SyncFolderId == folderId && m.UidValidity == validity && m.Uid >= min && m.Uid <= max)
-                    .Select(m => m.Uid).ToListAsync(ct))
-                .ToHashSet();
-            var rows = summaries
-                .Where(s => !existing.Contains(s.UniqueId.Id))
-                .Select(s => ToRow(account, folderId, validity, s, now))
-                .ToList();
-            inserted = rows.Count;
-
-            if (replacingOldGeneration)
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            await AdvanceAsync(db, account, state, s =>
             {
-                var messageIds = rows.Select(r => r.MessageId).OfType<string>().Distinct().ToList();
-                if (messageIds.Count > 0)
+                s.SetProperty(f => f.UidValidity, validity).SetProperty(f => f.LastSyncedUid, lastUid);
+                if (modSeq is not null)
                 {
-                    await db.SyncedMessages
-                        .Where(m => m.SyncFolderId == folderId && m.UidValidity != validity && m.MessageId != null && messageIds.Contains(m.MessageId))
-                        .ExecuteDeleteAsync(ct);
+                    s.SetProperty(f => f.HighestModSeq, modSeq.Value);
                 }
+            }, ct);
+            if (replaced.Count > 0)
+            {
+                await db.SyncedMessages
+                    .Where(m => m.SyncFolderId == folderId && m.UidValidity != validity && m.MessageId != null && replaced.Contains(m.MessageId))
+                    .ExecuteDeleteAsync(ct);
             }
-            await SyncedMessageInserter.InsertAsync(db, rows, ct);
+            inserted = await SyncedMessageInserter.InsertAsync(db, rows, ct);
+            dropped = dropOldGeneration
+                ? await db.SyncedMessages.Where(m => m.SyncFolderId == folderId && m.UidValidity != validity).ExecuteDeleteAsync(ct)
+                : 0;
+            await tx.CommitAsync(ct);
         }
         if (dropOldGeneration)
         {
-            var dropped = await db.SyncedMessages.Where(m => m.SyncFolderId == folderId && m.UidValidity != validity).ExecuteDeleteAsync(ct);
             logger.LogInformation("Account {AccountId}: {Folder} UIDVALIDITY is now {UidValidity}; removed {Count} messages of the old generation not found again",
                 account.Id, state.Name, validity, dropped);
         }
-        await tx.CommitAsync(ct);
         return inserted;
     }
 
@@ -491,11 +515,15 @@ public sealed class ImapSyncService(
             .ExecuteUpdateAsync(set, ct);
         if (updated == 0)
         {
-            throw await db.EmailAccounts.AnyAsync(a => a.Id == account.Id && a.TenantId == account.TenantId, ct)
-                ? new FolderGoneException()
-                : new AccountGoneException();
+            throw await GoneAsync(db, account, ct);
         }
     }
+
+    /// <summary>Why the folder row is missing: removed from the account, or the account deleted.</summary>
+    private static async Task<Exception> GoneAsync(EmailSettingsDbContext db, EmailAccount account, CancellationToken ct) =>
+        await db.EmailAccounts.AnyAsync(a => a.Id == account.Id && a.TenantId == account.TenantId, ct)
+            ? new FolderGoneException()
+            : new AccountGoneException();
 
     /// <summary>CONDSTORE without QRESYNC: the flags of the stored UIDs that changed since the stored HIGHESTMODSEQ.</summary>
     private static async Task FetchChangedFlagsAsync(IMailFolder mailbox, long validity, long lastUid, long knownModSeq, ServerChanges into, CancellationToken ct)
@@ -770,6 +798,9 @@ public sealed class ImapSyncService(
         public FolderChanges Changes { get; set; }
         public int Done { get; set; }
         public int Total { get; set; }
+
+        /// <summary>The folders that held rows of a UIDVALIDITY other than their stored one when the run started.</summary>
+        public IReadOnlySet<int> MixedAtStart { get; init; } = new HashSet<int>();
 
         public void Add(FolderChanges changes) => Changes += changes;
     }

@@ -388,8 +388,6 @@ namespace EmailSettings.Migrations.Postgres.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("TenantId");
-
                     b.HasIndex("EmailAccountId", "Date");
 
                     b.HasIndex("SyncFolderId", "Date");
@@ -862,12 +860,6 @@ namespace EmailSettings.Migrations.Postgres.Migrations
 
             modelBuilder.Entity("EmailSettings.Core.Messages.SyncedMessage", b =>
                 {
-                    b.HasOne("EmailSettings.Core.EmailAccounts.EmailAccount", null)
-                        .WithMany()
-                        .HasForeignKey("EmailAccountId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-
                     b.HasOne("EmailSettings.Core.Sync.SyncFolder", null)
                         .WithMany()
                         .HasForeignKey("SyncFolderId")

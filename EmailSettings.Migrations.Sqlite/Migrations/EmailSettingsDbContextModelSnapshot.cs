@@ -375,8 +375,6 @@ namespace EmailSettings.Core.Data.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("TenantId");
-
                     b.HasIndex("EmailAccountId", "Date");
 
                     b.HasIndex("SyncFolderId", "Date");
@@ -839,12 +837,6 @@ namespace EmailSettings.Core.Data.Migrations
 
             modelBuilder.Entity("EmailSettings.Core.Messages.SyncedMessage", b =>
                 {
-                    b.HasOne("EmailSettings.Core.EmailAccounts.EmailAccount", null)
-                        .WithMany()
-                        .HasForeignKey("EmailAccountId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-
                     b.HasOne("EmailSettings.Core.Sync.SyncFolder", null)
                         .WithMany()
                         .HasForeignKey("SyncFolderId")

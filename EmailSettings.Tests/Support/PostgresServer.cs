@@ -107,8 +107,9 @@ public sealed class PostgresServer : IAsyncDisposable
     {
         ExternalServers.Starting("PostgreSQL");
         var bin = FindBinFolder();
-        DeleteStoppedClusters();
+        await StopAbandonedClustersAsync(bin);
         var root = TempFolder.Create("emailsettings-pg");
+        await File.WriteAllTextAsync(Path.Combine(root, OwnerFile), Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
         var server = new PostgresServer(bin, root, FreePort.Next());
         try
         {
@@ -142,18 +143,49 @@ public sealed class PostgresServer : IAsyncDisposable
     }
 
     /// <summary>
-    /// Removes clusters of earlier runs whose server is no longer running: the test host may end the process before
-    /// its exit handler has deleted the folder.
+    /// Removes clusters of earlier runs: those whose server is no longer running, and those whose test process is gone
+    /// (its pid is in <see cref="OwnerFile"/>) but whose server still runs, which are stopped first. The test host may
+    /// end the process before its exit handler has stopped the server; without this every run would leave one behind.
     /// </summary>
-    private static void DeleteStoppedClusters()
+    private static async Task StopAbandonedClustersAsync(string binFolder)
     {
         foreach (var folder in Directory.GetDirectories(Path.GetTempPath(), "emailsettings-pg-*"))
         {
-            if (!File.Exists(Path.Combine(folder, "data", "postmaster.pid"))
-                && Directory.GetLastWriteTimeUtc(folder) < DateTime.UtcNow.AddMinutes(-10))
+            var running = File.Exists(Path.Combine(folder, "data", "postmaster.pid"));
+            var owner = File.Exists(Path.Combine(folder, OwnerFile)) && int.TryParse(File.ReadAllText(Path.Combine(folder, OwnerFile)), out var pid) ? pid : (int?)null;
+            if (running && owner is { } ownerPid && !IsAlive(ownerPid))
+            {
+                var abandoned = new PostgresServer(binFolder, folder, 0);
+                try
+                {
+                    await abandoned.RunAsync(Path.Combine(binFolder, "pg_ctl"), ["-D", abandoned.DataFolder, "-m", "immediate", "-w", "stop"]);
+                    running = false;
+                }
+                catch (InvalidOperationException)
+                {
+                    // Not ours to stop after all (another user's, or already stopping): leave it.
+                }
+            }
+            if (!running && (owner is not null || Directory.GetLastWriteTimeUtc(folder) < DateTime.UtcNow.AddMinutes(-10)))
             {
                 TempFolder.Delete(folder);
             }
+        }
+    }
+
+    /// <summary>The file in a cluster's root folder holding the pid of the test process that started it.</summary>
+    private const string OwnerFile = "owner.pid";
+
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
         }
     }
 

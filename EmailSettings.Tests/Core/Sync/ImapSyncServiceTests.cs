@@ -4,6 +4,7 @@ using EmailSettings.Tests.Support;
 using MailKit;
 using MailKit.Net.Imap;
 using MailKit.Security;
+using Microsoft.EntityFrameworkCore;
 
 namespace EmailSettings.Tests.Core.Sync;
 
@@ -43,6 +44,33 @@ public class ImapSyncServiceTests(SharedDovecot dovecot) : IClassFixture<SharedD
         messages.Should().OnlyContain(m => m.SyncFolderId == inbox.Id);
         account.LastSyncSucceededAt.Should().NotBeNull();
         account.LastSyncError.Should().BeNull();
+    }
+
+    [Fact]
+    public async Task Messages_fetched_again_below_a_position_set_back_are_skipped_and_only_the_new_ones_counted()
+    {
+        // A position behind the stored rows (as a restore of an older folder row would leave it) makes the next run
+        // fetch UIDs it stored already. Each batch's insert skips those and stores the rest; on PostgreSQL the plain
+        // insert meets the unique key first and the batch is sent again with ON CONFLICT DO NOTHING.
+        await using var bed = await SyncTestBed.CreateAsync(Provider, dovecot.Server, batchSize: 10);
+        var (id, user) = await bed.AddAccountAsync();
+        await bed.AppendAsync(user, 1, 25);
+        (await bed.SyncAsync(id)).Should().Be(SyncOutcome.Success(25));
+        var inbox = await bed.FolderAsync(id);
+        await using (var db = await bed.Host.CreateDbContextAsync())
+        {
+            await db.SyncFolders.Where(f => f.Id == inbox.Id).ExecuteUpdateAsync(s => s.SetProperty(f => f.LastSyncedUid, 12L));
+        }
+        await bed.AppendAsync(user, 26, 3);
+
+        var outcome = await bed.SyncAsync(id);
+
+        outcome.Should().Be(SyncOutcome.Success(3), "13 to 25 were stored already; only 26 to 28 are new");
+        var messages = await bed.MessagesAsync(id);
+        messages.Should().HaveCount(28);
+        messages.Select(m => m.Uid).Should().OnlyHaveUniqueItems();
+        messages.Select(m => m.Subject).Should().Equal(Enumerable.Range(1, 28).Select(n => $"Test message {n}"));
+        (await bed.FolderAsync(id)).LastSyncedUid.Should().Be(messages[^1].Uid);
     }
 
     [Fact]
