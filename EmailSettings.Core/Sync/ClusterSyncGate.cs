@@ -25,11 +25,34 @@ internal sealed class ClusterSyncGate(
         var key = SyncLeases.For(accountId);
         try
         {
-            if (await RecordedSyncOutcome.ReadAsync(dbFactory, tenantId, accountId, ct) is not { } before)
+            // The recorded outcome and the first try for the lease go at once (two sessions, one round trip of
+            // waiting). Read after the lease was refused, the record could already hold the end of the run that
+            // refused it; read before, the run could end before the try. Either way such a race makes this node run
+            // the sync itself afterwards, never report a wrong outcome.
+            var reading = RecordedSyncOutcome.ReadAsync(dbFactory, tenantId, accountId, ct);
+            var trying = leases.TryAcquireAsync(key, ct);
+            RecordedSyncOutcome? before;
+            try
             {
+                before = await reading;
+            }
+            catch
+            {
+                if (await trying is { } taken)
+                {
+                    await taken.DisposeAsync();
+                }
+                throw;
+            }
+            var lease = await trying;
+            if (before is null)
+            {
+                if (lease is not null)
+                {
+                    await lease.DisposeAsync();
+                }
                 return SyncOutcome.NotFound;
             }
-            var lease = await leases.TryAcquireAsync(key, ct);
             if (lease is null)
             {
                 logger.LogInformation("{Trigger} sync request for account {AccountId} waits for the sync running on another node", trigger, accountId);
