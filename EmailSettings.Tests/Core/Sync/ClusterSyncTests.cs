@@ -35,7 +35,20 @@ public sealed class ClusterSyncTests(SharedDovecot dovecot) : IClassFixture<Shar
     {
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var hold = node.Notifier.Subscribe(node.Host.TenantA, e => e.Kind == SyncEventKind.Progress && e.Done == 5 ? release.Task : Task.CompletedTask);
-        return (hold, release);
+        return (new Releasing(hold, release), release);
+    }
+
+    /// <summary>
+    /// Ends a hold and lets the held sync go on: a test that fails while holding a sync then fails, instead of
+    /// hanging in the disposal of its node, which waits for that sync.
+    /// </summary>
+    private sealed class Releasing(IDisposable subscription, TaskCompletionSource release) : IDisposable
+    {
+        public void Dispose()
+        {
+            release.TrySetResult();
+            subscription.Dispose();
+        }
     }
 
     [Fact]
@@ -77,7 +90,7 @@ public sealed class ClusterSyncTests(SharedDovecot dovecot) : IClassFixture<Shar
         var (id, _) = await a.AddAccountAsync(password: "Wrong-Password-1");
         using var onA = a.Record();
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var hold = a.Notifier.Subscribe(a.Host.TenantA, e => e.Kind == SyncEventKind.Started ? release.Task : Task.CompletedTask);
+        using var hold = new Releasing(a.Notifier.Subscribe(a.Host.TenantA, e => e.Kind == SyncEventKind.Started ? release.Task : Task.CompletedTask), release);
 
         var first = a.SyncAsync(id);
         await Eventually.HoldsAsync(() => onA.For(id).Any(e => e.Kind == SyncEventKind.Started), "node A started");
