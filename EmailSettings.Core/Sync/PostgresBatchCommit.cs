@@ -1,9 +1,6 @@
 using EmailSettings.Core.Data;
 using EmailSettings.Core.Messages;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Metadata;
-using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -46,9 +43,8 @@ internal static class PostgresBatchCommit
         {
             throw new InvalidOperationException("A sync batch is its own transaction: commit it outside any other.");
         }
-        var sql = db.GetService<ISqlGenerationHelper>();
-        var folders = Table.Of<SyncFolder>(db, sql);
-        var messages = Table.Of<SyncedMessage>(db, sql);
+        var folders = StoreTable.Of<SyncFolder>(db);
+        var messages = StoreTable.Of<SyncedMessage>(db);
         // Opened once for the folder's batches by the caller (or here), and closed with the context.
         await db.Database.OpenConnectionAsync(ct);
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
@@ -65,7 +61,7 @@ internal static class PostgresBatchCommit
     }
 
     private static async Task<Outcome> AttemptAsync(
-        NpgsqlConnection connection, Table folders, Table messages, Batch batch, bool skipStored, EmailSettingsDbContext db, CancellationToken ct)
+        NpgsqlConnection connection, StoreTable folders, StoreTable messages, Batch batch, bool skipStored, EmailSettingsDbContext db, CancellationToken ct)
     {
         await using var commands = new NpgsqlBatch(connection);
 
@@ -137,23 +133,5 @@ internal static class PostgresBatchCommit
             return new Outcome(false, 0, 0);
         }
         return new Outcome(true, insert is null ? 0 : checked((int)insert.RecordsAffected), drop is null ? 0 : checked((int)drop.RecordsAffected));
-    }
-
-    /// <summary>A table's delimited name and its properties' delimited column names, from the EF model.</summary>
-    private sealed class Table(string name, string tableName, IReadOnlyDictionary<string, string> columns)
-    {
-        public string Name { get; } = name;
-        public string TableName { get; } = tableName;
-        public string this[string property] => columns[property];
-
-        public static Table Of<T>(DbContext db, ISqlGenerationHelper sql)
-        {
-            var entity = db.Model.FindEntityType(typeof(T))!;
-            var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
-            return new Table(
-                sql.DelimitIdentifier(table.Name, table.Schema),
-                table.Name,
-                entity.GetProperties().ToDictionary(p => p.Name, p => sql.DelimitIdentifier(p.GetColumnName(table)!)));
-        }
     }
 }

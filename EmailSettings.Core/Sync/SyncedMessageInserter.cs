@@ -2,7 +2,6 @@ using System.Data.Common;
 using EmailSettings.Core.Data;
 using EmailSettings.Core.Messages;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
@@ -97,6 +96,7 @@ internal static class SyncedMessageInserter
         return inserted;
     }
 
+    /// <summary>A property to insert, its delimited column and its type mapping.</summary>
     private sealed record Column(IProperty Property, string Name, RelationalTypeMapping Mapping);
 
     /// <summary>The INSERT's head (table and columns) and its ON CONFLICT tail, from the EF model.</summary>
@@ -104,11 +104,10 @@ internal static class SyncedMessageInserter
     {
         public static Statement Of(EmailSettingsDbContext db)
         {
-            var entity = db.Model.FindEntityType(typeof(SyncedMessage))!;
-            var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
-            var columns = entity.GetProperties()
+            var table = StoreTable.Of<SyncedMessage>(db);
+            var columns = table.Entity.GetProperties()
                 .Where(p => p.ValueGenerated == ValueGenerated.Never && p.PropertyInfo is not null)
-                .Select(p => new Column(p, p.GetColumnName(table)!, p.GetRelationalTypeMapping()))
+                .Select(p => new Column(p, table[p.Name], p.GetRelationalTypeMapping()))
                 .ToList();
             foreach (var column in columns)
             {
@@ -118,12 +117,11 @@ internal static class SyncedMessageInserter
                     throw new InvalidOperationException($"SyncedMessage.{column.Property.Name} has a value converter; extend {nameof(SyncedMessageInserter)} to apply it.");
                 }
             }
-            var sql = db.GetService<ISqlGenerationHelper>();
             // The one unique key of a message: its folder, UIDVALIDITY and UID. A row already stored is skipped.
-            var unique = entity.GetIndexes().Single(i => i.IsUnique).Properties.Select(p => sql.DelimitIdentifier(p.GetColumnName(table)!));
+            var unique = table.Entity.GetIndexes().Single(i => i.IsUnique).Properties.Select(p => table[p.Name]);
             return new Statement(
                 columns,
-                $"INSERT INTO {sql.DelimitIdentifier(table.Name, table.Schema)} ({string.Join(", ", columns.Select(c => sql.DelimitIdentifier(c.Name)))}) ",
+                $"INSERT INTO {table.Name} ({string.Join(", ", columns.Select(c => c.Name))}) ",
                 $" ON CONFLICT ({string.Join(", ", unique)}) DO NOTHING");
         }
     }
